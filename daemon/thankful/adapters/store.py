@@ -1,0 +1,401 @@
+"""The SQLite state store: scan positions, detections, notes, drafts, reminders, runs.
+
+The only module that imports :mod:`sqlite3`. Transactions are explicit
+(``isolation_level=None`` plus ``BEGIN IMMEDIATE``); the schema version lives in
+``PRAGMA user_version`` and moves forward through :data:`MIGRATIONS`, never by dropping
+data. A database newer than this code, or one that is not a database, raises
+:class:`~thankful.errors.StateError` rather than being overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from thankful.core import serde
+from thankful.core.rules import NoteRecord
+from thankful.core.rules import Outgoing
+from thankful.core.rules import Signal
+from thankful.errors import StateError
+
+DB_NAME = "thankful.sqlite3"
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema
+    """
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE folders(source TEXT NOT NULL, folder TEXT NOT NULL, token TEXT NOT NULL,
+                         PRIMARY KEY(source, folder));
+    CREATE TABLE items(source TEXT NOT NULL, folder TEXT NOT NULL, ident TEXT NOT NULL,
+                       status TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',
+                       PRIMARY KEY(source, folder, ident)) WITHOUT ROWID;
+    CREATE TABLE signals(ident TEXT PRIMARY KEY, at TEXT NOT NULL, status TEXT NOT NULL,
+                         review_id TEXT NOT NULL, detection TEXT NOT NULL, thread TEXT);
+    CREATE INDEX signals_review ON signals(review_id);
+    CREATE TABLE outgoing(source TEXT NOT NULL, folder TEXT NOT NULL, ident TEXT NOT NULL,
+                          kind TEXT NOT NULL, data TEXT NOT NULL,
+                          PRIMARY KEY(source, folder, ident));
+    CREATE TABLE notes(id TEXT PRIMARY KEY, application TEXT NOT NULL, state TEXT NOT NULL,
+                       data TEXT NOT NULL, drafted_at TEXT, draft_hash TEXT NOT NULL DEFAULT '',
+                       draft_missing_since TEXT, user_state TEXT, user_via TEXT, user_at TEXT,
+                       updated_at TEXT NOT NULL);
+    CREATE TABLE drafts(hash TEXT PRIMARY KEY, note_ids TEXT NOT NULL, account TEXT NOT NULL,
+                        message_id TEXT NOT NULL, appended_at TEXT NOT NULL);
+    CREATE TABLE reminders(slot TEXT PRIMARY KEY, message_id TEXT NOT NULL,
+                           note_ids TEXT NOT NULL, delivered_at TEXT NOT NULL);
+    CREATE TABLE ignores(value TEXT PRIMARY KEY, added_at TEXT NOT NULL);
+    CREATE TABLE runs(id TEXT PRIMARY KEY, now TEXT NOT NULL, started TEXT NOT NULL,
+                      finished TEXT, ok INTEGER, summary TEXT NOT NULL DEFAULT '{}');
+    CREATE TABLE calfiles(source TEXT NOT NULL, path TEXT NOT NULL, fingerprint TEXT NOT NULL,
+                          PRIMARY KEY(source, path));
+    """,
+)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create thankful's own folder readable by the user alone."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.chmod(path, 0o700)
+    except OSError:
+        pass
+
+
+class Store:
+    """One connection to the state database; use as a context manager."""
+
+    def __init__(self, state_dir: Path, *, readonly: bool = False) -> None:
+        self.path = state_dir / DB_NAME
+        self._dry = False
+        if readonly and not self.path.exists():
+            self._conn = sqlite3.connect(":memory:", isolation_level=None)
+        else:
+            ensure_private_dir(state_dir)
+            if not self.path.exists():
+                fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
+                os.close(fd)
+            try:
+                self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            except sqlite3.Error as exc:
+                raise StateError(f"cannot open the state database {self.path}: {exc}") from None
+        self._conn.row_factory = sqlite3.Row
+        try:
+            self._conn.execute("PRAGMA busy_timeout = 30000")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise StateError(
+                f"the state database {self.path} is unreadable ({exc}); move it aside to "
+                "start afresh (thankful will then re-read the history without drafting twice "
+                "what is already in Drafts or Sent)") from None
+
+    def _migrate(self) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StateError(f"the state database {self.path} is from a newer thankful "
+                             f"(schema {version}); upgrade thankful")
+        for number in range(version, len(MIGRATIONS)):
+            with self.transaction():
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    def close(self) -> None:
+        """Close the connection (a dry run's changes are rolled back)."""
+        if self._dry and self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit of work (a savepoint inside a dry run's outer transaction)."""
+        if self._conn.in_transaction:
+            self._conn.execute("SAVEPOINT unit")
+            try:
+                yield
+            except BaseException:
+                self._conn.execute("ROLLBACK TO unit")
+                self._conn.execute("RELEASE unit")
+                raise
+            self._conn.execute("RELEASE unit")
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def begin_dry_run(self) -> None:
+        """Hold every change in one transaction that :meth:`close` rolls back."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        self._dry = True
+
+    # --- meta ------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        """A value of the meta table."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a value of the meta table."""
+        self._conn.execute("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) "
+                           "DO UPDATE SET value = excluded.value", (key, value))
+
+    # --- scan positions --------------------------------------------------------------
+
+    def folder_token(self, source: str, folder: str) -> str | None:
+        """The stored scan position of a folder."""
+        row = self._conn.execute("SELECT token FROM folders WHERE source = ? AND folder = ?",
+                                 (source, folder)).fetchone()
+        return row[0] if row else None
+
+    def set_folder_token(self, source: str, folder: str, token: str) -> None:
+        """Move a folder's scan position (after the folder was fully processed)."""
+        self._conn.execute("INSERT INTO folders VALUES(?, ?, ?) ON CONFLICT(source, folder) "
+                           "DO UPDATE SET token = excluded.token", (source, folder, token))
+
+    def known_items(self, source: str, folder: str) -> set[str]:
+        """The idents of a folder already processed."""
+        rows = self._conn.execute("SELECT ident FROM items WHERE source = ? AND folder = ?",
+                                  (source, folder))
+        return {r[0] for r in rows}
+
+    def add_items(self, source: str, folder: str,
+                  items: Iterable[tuple[str, str, str]]) -> None:
+        """Record processed idents with their status and reason."""
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO items VALUES(?, ?, ?, ?, ?)",
+            ((source, folder, ident, status, reason) for ident, status, reason in items))
+
+    def forget_items(self, source: str, folder: str, idents: Iterable[str]) -> None:
+        """Forget idents that are gone from a folder."""
+        self._conn.executemany("DELETE FROM items WHERE source = ? AND folder = ? AND ident = ?",
+                               ((source, folder, i) for i in idents))
+
+    def reset_folder(self, source: str, folder: str) -> None:
+        """Forget a folder's position and items (its identity changed)."""
+        self._conn.execute("DELETE FROM items WHERE source = ? AND folder = ?", (source, folder))
+        self._conn.execute("DELETE FROM folders WHERE source = ? AND folder = ?",
+                           (source, folder))
+
+    # --- signals ---------------------------------------------------------------------
+
+    def put_signal(self, sig: Signal, status: str, review_id: str) -> None:
+        """Store a detection: status ``active``, ``review``, ``accepted`` or ``rejected``."""
+        old = self._conn.execute("SELECT status FROM signals WHERE ident = ?",
+                                 (sig.ident,)).fetchone()
+        if old and old[0] in ("accepted", "rejected"):
+            status = old[0]  # the user's word stands when a message is read again
+        self._conn.execute(
+            "INSERT OR REPLACE INTO signals VALUES(?, ?, ?, ?, ?, ?)",
+            (sig.ident, sig.at.isoformat(), status, review_id,
+             json.dumps(serde.detection_to_dict(sig.detection)),
+             json.dumps(serde.thread_to_dict(sig.thread))))
+
+    def delete_signals(self, prefix: str) -> None:
+        """Drop the signals of one calendar file (it changed or is gone)."""
+        self._conn.execute("DELETE FROM signals WHERE ident >= ? AND ident < ?",
+                           (prefix, prefix + "\uffff"))
+
+    def signals(self, statuses: tuple[str, ...] = ("active", "accepted")) -> list[Signal]:
+        """The stored signals with the given statuses."""
+        marks = ",".join("?" * len(statuses))
+        rows = self._conn.execute(
+            f"SELECT * FROM signals WHERE status IN ({marks}) ORDER BY at, ident", statuses)
+        return [self._signal(r) for r in rows]
+
+    @staticmethod
+    def _signal(r: sqlite3.Row) -> Signal:
+        at = _dt(r["at"])
+        assert at is not None
+        return Signal(ident=r["ident"], at=at,
+                      detection=serde.detection_from_dict(json.loads(r["detection"])),
+                      thread=serde.thread_from_dict(json.loads(r["thread"] or "null")))
+
+    def review_items(self) -> list[tuple[str, str, Signal]]:
+        """(review id, status, signal) of the detections waiting for the user."""
+        rows = self._conn.execute(
+            "SELECT * FROM signals WHERE status IN ('review') ORDER BY at")
+        return [(r["review_id"], r["status"], self._signal(r)) for r in rows]
+
+    def set_review(self, review_id: str, status: str) -> int:
+        """Accept or reject a detection; returns how many rows changed."""
+        cur = self._conn.execute(
+            "UPDATE signals SET status = ? WHERE review_id = ? AND status IN "
+            "('review', 'accepted', 'rejected')", (status, review_id))
+        return cur.rowcount
+
+    # --- outgoing (Sent and Drafts) ---------------------------------------------------
+
+    def put_outgoing(self, source: str, folder: str, kind: str, ident: str,
+                     out: Outgoing) -> None:
+        """Remember a message of Sent or Drafts."""
+        self._conn.execute("INSERT OR REPLACE INTO outgoing VALUES(?, ?, ?, ?, ?)",
+                           (source, folder, ident, kind,
+                            json.dumps(serde.outgoing_to_dict(out))))
+
+    def forget_outgoing(self, source: str, folder: str, idents: Iterable[str]) -> None:
+        """Forget drafts that are gone."""
+        self._conn.executemany(
+            "DELETE FROM outgoing WHERE source = ? AND folder = ? AND ident = ?",
+            ((source, folder, i) for i in idents))
+
+    def outgoing(self, kind: str) -> list[Outgoing]:
+        """Every remembered message of one kind (``sent`` or ``draft``)."""
+        rows = self._conn.execute("SELECT data FROM outgoing WHERE kind = ?", (kind,))
+        return [serde.outgoing_from_dict(json.loads(r[0])) for r in rows]
+
+    # --- notes -----------------------------------------------------------------------
+
+    def note_records(self) -> dict[str, NoteRecord]:
+        """What is remembered of every note."""
+        out = {}
+        for r in self._conn.execute("SELECT * FROM notes"):
+            out[r["id"]] = NoteRecord(
+                id=r["id"], drafted_at=_dt(r["drafted_at"]), draft_hash=r["draft_hash"],
+                draft_missing_since=_dt(r["draft_missing_since"]), user_state=r["user_state"],
+                user_via=r["user_via"], user_at=_dt(r["user_at"]))
+        return out
+
+    def save_note(self, data: dict[str, Any], *, drafted_at: datetime | None,
+                  draft_hash: str, draft_missing_since: datetime | None,
+                  now: datetime) -> None:
+        """Insert or update a note's view and its draft bookkeeping."""
+        self._conn.execute(
+            "INSERT INTO notes(id, application, state, data, drafted_at, draft_hash, "
+            "draft_missing_since, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET application = excluded.application, "
+            "state = excluded.state, data = excluded.data, drafted_at = excluded.drafted_at, "
+            "draft_hash = excluded.draft_hash, "
+            "draft_missing_since = excluded.draft_missing_since, "
+            "updated_at = excluded.updated_at",
+            (data["id"], data["application"], data["state"], json.dumps(data),
+             _iso(drafted_at), draft_hash, _iso(draft_missing_since), now.isoformat()))
+
+    def notes(self) -> list[dict[str, Any]]:
+        """Every note as last derived."""
+        rows = self._conn.execute("SELECT data FROM notes ORDER BY json_extract(data, "
+                                  "'$.due_at'), id")
+        return [json.loads(r[0]) for r in rows]
+
+    def find_note(self, prefix: str) -> list[str]:
+        """Note ids starting with ``prefix``."""
+        rows = self._conn.execute("SELECT id FROM notes WHERE id LIKE ? ESCAPE '\\'",
+                                  (prefix.replace("%", r"\%").replace("_", r"\_") + "%",))
+        return [r[0] for r in rows]
+
+    def set_user_state(self, note_id: str, state: str, via: str | None, now: datetime) -> None:
+        """Record the user's word on a note (done or dismissed)."""
+        self._conn.execute(
+            "UPDATE notes SET user_state = ?, user_via = ?, user_at = ?, state = ?, "
+            "data = json_set(data, '$.state', ?), updated_at = ? WHERE id = ?",
+            (state, via, now.isoformat(), state, state, now.isoformat(), note_id))
+
+    def mark_drafted(self, note_ids: Iterable[str], draft_hash: str, account: str,
+                     message_id: str, now: datetime) -> None:
+        """Record a draft appended for these notes."""
+        ids = sorted(note_ids)
+        self._conn.execute("INSERT OR REPLACE INTO drafts VALUES(?, ?, ?, ?, ?)",
+                           (draft_hash, json.dumps(ids), account, message_id, now.isoformat()))
+        self._conn.executemany(
+            "UPDATE notes SET drafted_at = COALESCE(drafted_at, ?), draft_hash = ?, "
+            "draft_missing_since = NULL, state = 'drafted', "
+            "data = json_set(data, '$.state', 'drafted') WHERE id = ?",
+            ((now.isoformat(), draft_hash, i) for i in ids))
+
+    # --- reminders, ignores, runs ------------------------------------------------------
+
+    def last_reminder_slot(self) -> str | None:
+        """The slot of the newest reminder delivered."""
+        row = self._conn.execute(
+            "SELECT slot FROM reminders ORDER BY delivered_at DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def reminder_delivered(self, slot: str) -> bool:
+        """Whether the reminder of a slot went out."""
+        return self._conn.execute("SELECT 1 FROM reminders WHERE slot = ?",
+                                  (slot,)).fetchone() is not None
+
+    def mark_reminded(self, slot: str, message_id: str, note_ids: Iterable[str],
+                      now: datetime) -> None:
+        """Record a delivered reminder."""
+        self._conn.execute("INSERT OR REPLACE INTO reminders VALUES(?, ?, ?, ?)",
+                           (slot, message_id, json.dumps(sorted(note_ids)), now.isoformat()))
+
+    def ignores(self) -> frozenset[str]:
+        """Companies (normalised) and addresses the user ignores for good."""
+        return frozenset(r[0] for r in self._conn.execute("SELECT value FROM ignores"))
+
+    def add_ignore(self, value: str, now: datetime) -> None:
+        """Ignore a company or an address from now on."""
+        self._conn.execute("INSERT OR IGNORE INTO ignores VALUES(?, ?)", (value, now.isoformat()))
+
+    def start_run(self, run_id: str, now: datetime, started: datetime) -> None:
+        """Record the start of a cycle."""
+        self._conn.execute("INSERT INTO runs(id, now, started) VALUES(?, ?, ?)",
+                           (run_id, now.isoformat(), started.isoformat()))
+
+    def finish_run(self, run_id: str, finished: datetime, ok: bool,
+                   summary: dict[str, Any]) -> None:
+        """Record the end of a cycle with its counts and errors."""
+        self._conn.execute("UPDATE runs SET finished = ?, ok = ?, summary = ? WHERE id = ?",
+                           (finished.isoformat(), int(ok), json.dumps(summary), run_id))
+
+    def last_run(self) -> dict[str, Any] | None:
+        """The newest finished cycle."""
+        row = self._conn.execute("SELECT * FROM runs WHERE finished IS NOT NULL "
+                                 "ORDER BY started DESC LIMIT 1").fetchone()
+        if not row:
+            return None
+        return {"id": row["id"], "now": row["now"], "started": row["started"],
+                "finished": row["finished"], "ok": bool(row["ok"]),
+                "summary": json.loads(row["summary"])}
+
+    def latest_now(self) -> datetime | None:
+        """The latest clock a (non-dry) cycle ran with."""
+        row = self._conn.execute("SELECT MAX(now) FROM runs").fetchone()
+        return _dt(row[0]) if row and row[0] else None
+
+    # --- calendar files --------------------------------------------------------------
+
+    def calfiles(self, source: str) -> dict[str, str]:
+        """path -> fingerprint of the files of one calendar source."""
+        rows = self._conn.execute("SELECT path, fingerprint FROM calfiles WHERE source = ?",
+                                  (source,))
+        return {r[0]: r[1] for r in rows}
+
+    def set_calfile(self, source: str, path: str, fingerprint: str | None) -> None:
+        """Remember (or forget, with None) a calendar file's fingerprint."""
+        if fingerprint is None:
+            self._conn.execute("DELETE FROM calfiles WHERE source = ? AND path = ?",
+                               (source, path))
+        else:
+            self._conn.execute("INSERT OR REPLACE INTO calfiles VALUES(?, ?, ?)",
+                               (source, path, fingerprint))

@@ -1,0 +1,516 @@
+"""Who is owed what: applications, occasions and notes from plain data. Pure.
+
+:func:`derive` takes what the sources showed (sure detections as :class:`Signal`\\ s,
+the Sent and Drafts folders as :class:`Outgoing` mail), what the user decided, what
+was recorded before and the time now, and returns every note with its state. It never
+reads a clock or a file: the same inputs give the same notes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
+from datetime import datetime
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from thankful.core.model import CalEvent
+from thankful.core.model import Detection
+from thankful.core.model import Identity
+from thankful.core.model import NoteState
+from thankful.core.model import Occasion
+from thankful.core.model import Person
+from thankful.core.model import Role
+
+# When one person plays several parts, the most specific one names them.
+_ROLE_RANK: dict[Role, int] = {
+    "hiring_manager": 0, "recruiter": 1, "coordinator": 2, "referrer": 3, "interviewer": 4
+}
+_COMPANY_SUFFIXES = re.compile(
+    r"[\s,]+(inc|inc\.|llc|ltd|ltd\.|limited|gmbh|ag|sa|s\.a\.|bv|b\.v\.|plc|corp|corp\.|"
+    r"corporation|co|co\.|company|group|se|oy|ab|as|srl|sas|pty)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadRef:
+    """What threading a reply needs from one message."""
+
+    message_id: str = ""
+    references: tuple[str, ...] = ()
+    subject: str = ""
+    participants: frozenset[str] = frozenset()
+    date: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Signal:
+    """A detection that counts (sure, or accepted by the user), with where it came from."""
+
+    ident: str
+    at: datetime
+    detection: Detection
+    thread: ThreadRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outgoing:
+    """A message in Sent or Drafts, reduced to what matching needs.
+
+    ``recipients`` are the To addresses: a person only copied on a message about
+    something else has not been thanked.
+    """
+
+    recipients: frozenset[str]
+    date: datetime
+    note_hash: str = ""
+    thread: ThreadRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Policy:
+    """The etiquette settings the rules use (see ``[etiquette]``)."""
+
+    ready_after: timedelta = timedelta(hours=2)
+    due_working_days: int = 1
+    offer_due: timedelta = timedelta(days=3)
+    backfill: timedelta = timedelta(days=7)
+    expire: timedelta = timedelta(days=30)
+    phone_screen_note: bool = True
+    draft_gone: timedelta = timedelta(days=2)
+    working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoteRecord:
+    """What the state store remembers of a note between cycles."""
+
+    id: str
+    drafted_at: datetime | None = None
+    draft_hash: str = ""
+    draft_missing_since: datetime | None = None
+    user_state: str | None = None  # "done" or "dismissed", said by the user
+    user_via: str | None = None
+    user_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Application:
+    """Everything about one company."""
+
+    key: str
+    company: str
+    role_title: str | None = None
+    people: tuple[Person, ...] = ()
+    interviews: tuple[Interview, ...] = ()
+    offer_at: datetime | None = None
+    rejected: bool = False
+    threads: tuple[ThreadRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Interview:
+    """One interview occurrence and the people who ran it."""
+
+    key: str
+    event: CalEvent
+    occasion: Occasion
+    interviewers: tuple[Person, ...] = ()
+    mode: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Note:
+    """One thank-you note owed (or once owed) to one person."""
+
+    id: str
+    application: str
+    company: str
+    role_title: str | None
+    occasion: Occasion
+    occasion_key: str
+    occasion_start: datetime
+    occasion_end: datetime
+    recipient: Person
+    #: The address the draft goes to: the recipient's, or the recruiter's for a
+    #: person known only by name (the draft asks them to pass the thanks on).
+    deliver_to: str | None
+    ready_at: datetime
+    due_at: datetime
+    expires_at: datetime
+    deliver_name: str = ""
+    state: NoteState = "waiting"
+    reason: str = ""
+    is_referrer: bool = False
+    mode: str | None = None
+    drafted_at: datetime | None = None
+    draft_hash: str = ""
+    draft_missing_since: datetime | None = None
+    done_at: datetime | None = None
+    done_via: str | None = None
+
+    @property
+    def open(self) -> bool:
+        """Whether the note still needs the user."""
+        return self.state in ("ready", "drafted")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Derived:
+    """The outcome of :func:`derive`."""
+
+    applications: tuple[Application, ...]
+    notes: tuple[Note, ...]
+    problems: tuple[str, ...] = field(default=())
+
+
+def note_hash(key: str) -> str:
+    """The opaque fixed-length value of an ``X-Thankful-Note`` header."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def short_id(key: str) -> str:
+    """A short, stable id a person can type."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
+
+
+def company_key(name: str) -> str:
+    """A normalised company name: 'Acme Robotics, Inc.' -> 'acme robotics'."""
+    text = unicodedata.normalize("NFKC", name).strip().lower()
+    prev = None
+    while prev != text:
+        prev = text
+        text = _COMPANY_SUFFIXES.sub("", text).strip(" ,.")
+    return re.sub(r"\s+", " ", text)
+
+
+def person_key(person: Person) -> str:
+    """The address, else the normalised name."""
+    if person.email:
+        return person.email.lower()
+    return "name:" + re.sub(r"\s+", " ", unicodedata.normalize("NFKC", person.name).strip().lower())
+
+
+def add_working_days(moment: datetime, days: int, tz: ZoneInfo,
+                     working: Sequence[int] = (0, 1, 2, 3, 4)) -> datetime:
+    """``moment`` moved forward by ``days`` working days in the user's zone."""
+    local = moment.astimezone(tz)
+    if not working:
+        return moment + timedelta(days=days)
+    added = 0
+    while added < days:
+        local = local + timedelta(days=1)
+        if local.weekday() in working:
+            added += 1
+    if days == 0:
+        while local.weekday() not in working:
+            local = local + timedelta(days=1)
+    return local.astimezone(moment.tzinfo)
+
+
+# --- applications ------------------------------------------------------------------
+
+
+def _merge_people(people: Iterable[Person]) -> tuple[Person, ...]:
+    by_key: dict[str, Person] = {}
+    for p in people:
+        k = person_key(p)
+        old = by_key.get(k)
+        if old is None:
+            by_key[k] = p
+            continue
+        role = p.role if _ROLE_RANK[p.role] < _ROLE_RANK[old.role] else old.role
+        name = old.name or p.name
+        by_key[k] = replace(old, role=role, name=name)
+    # A name-only person who also appears with an address is the same person.
+    named = {p.name.strip().lower(): k for k, p in by_key.items() if p.email and p.name}
+    for k in [k for k in by_key if k.startswith("name:")]:
+        target = named.get(by_key[k].name.strip().lower())
+        if target:
+            old, extra = by_key[target], by_key.pop(k)
+            if _ROLE_RANK[extra.role] < _ROLE_RANK[old.role]:
+                by_key[target] = replace(old, role=extra.role)
+    return tuple(by_key.values())
+
+
+def _domain(email: str | None) -> str:
+    return email.rsplit("@", 1)[1] if email and "@" in email else ""
+
+
+def _application_key(sig: Signal, known: Mapping[str, str]) -> str | None:
+    det = sig.detection
+    if det.company:
+        return company_key(det.company)
+    for p in det.people:
+        d = _domain(p.email)
+        if d in known:
+            return known[d]
+    return None
+
+
+def _event_key(ev: CalEvent) -> tuple[str, str]:
+    return (ev.uid, ev.recurrence_id or "")
+
+
+def _newer(a: CalEvent, b: CalEvent) -> bool:
+    """Whether ``a`` supersedes ``b``: SEQUENCE first, then DTSTAMP (Google keeps 0)."""
+    if a.sequence != b.sequence:
+        return a.sequence > b.sequence
+    if a.dtstamp and b.dtstamp and a.dtstamp != b.dtstamp:
+        return a.dtstamp > b.dtstamp
+    # Same version: a cancellation seen anywhere wins over a copy without it.
+    return a.cancelled and not b.cancelled
+
+
+def build_applications(signals: Sequence[Signal], identity: Identity,
+                       ignored: frozenset[str] = frozenset(),
+                       context: Sequence[Signal] = ()) -> tuple[Application, ...]:
+    """Group signals by company and work out each application's people and interviews.
+
+    ``context`` signals (uncertain detections awaiting review) never create an
+    application or an occasion; they only name people of an application that exists.
+    """
+    ordered = sorted(signals, key=lambda s: (s.at, s.ident))
+    # Domains of people at a company let a detection without a company name join it.
+    domains: dict[str, str] = {}
+    for s in ordered:
+        if s.detection.company and s.detection.kind != "referral_intro":
+            ck = company_key(s.detection.company)
+            for p in s.detection.people:
+                d = _domain(p.email)
+                if d and p.role != "referrer":
+                    domains.setdefault(d, ck)
+    groups: dict[str, list[Signal]] = {}
+    for s in ordered:
+        key = _application_key(s, domains)
+        if key and key not in ignored:
+            groups.setdefault(key, []).append(s)
+    extra: dict[str, list[Person]] = {}
+    for s in context:
+        key = _application_key(s, domains)
+        if key in groups and s.detection.kind != "other":
+            extra.setdefault(key, []).extend(s.detection.people)
+    apps = []
+    for key, sigs in groups.items():
+        apps.append(_application(key, sigs, identity, ignored, extra.get(key, [])))
+    return tuple(sorted(apps, key=lambda a: a.key))
+
+
+def _application(key: str, sigs: list[Signal], identity: Identity,
+                 ignored: frozenset[str], extra: Sequence[Person] = ()) -> Application:
+    company = next((s.detection.company for s in reversed(sigs) if s.detection.company), key)
+    title = next((s.detection.role_title for s in reversed(sigs) if s.detection.role_title), None)
+    people = _merge_people(
+        p for p in [*(p for s in sigs for p in s.detection.people), *extra]
+        if not identity.is_me(p.email) and (p.email or p.name) and person_key(p) not in ignored
+        and (p.email or "").lower() not in ignored
+    )
+    roles = {person_key(p): p for p in people}
+    events: dict[tuple[str, str], tuple[CalEvent, Signal]] = {}
+    for s in sigs:
+        if s.detection.kind != "interview_invite":
+            continue
+        for ev in s.detection.events:
+            k = _event_key(ev)
+            if k not in events or _newer(ev, events[k][0]):
+                events[k] = (ev, s)
+    interviews = []
+    for ev, s in sorted(events.values(), key=lambda e: (e[0].start, e[0].uid)):
+        if ev.cancelled:
+            continue
+        interviews.append(_interview(ev, s, roles, sigs, identity, ignored))
+    offer_at = next((s.at for s in sigs if s.detection.kind == "offer"), None)
+    rejected = any(s.detection.kind == "rejection" for s in sigs)
+    threads = tuple(s.thread for s in sigs if s.thread)
+    return Application(key=key, company=company, role_title=title, people=people,
+                       interviews=tuple(interviews), offer_at=offer_at, rejected=rejected,
+                       threads=threads)
+
+
+def _interview(ev: CalEvent, sig: Signal, roles: Mapping[str, Person],
+               sigs: Sequence[Signal], identity: Identity,
+               ignored: frozenset[str]) -> Interview:
+    det = sig.detection
+    occasion: Occasion = "interview"
+    text = f"{ev.summary} {ev.description}".lower()
+    if det.occasion == "phone_screen" or ("screen" in text and det.mode in (None, "phone")):
+        occasion = "phone_screen"
+    candidates: list[Person] = []
+    for att in ev.attendees:
+        if (att.partstat == "DECLINED" or att.cutype not in ("INDIVIDUAL", "")
+                or not att.email or identity.is_me(att.email) or identity.at_employer(att.email)):
+            continue
+        known = roles.get(att.email)
+        candidates.append(known or Person(name=att.name, email=att.email, role="interviewer"))
+    org = ev.organizer
+    if org and org.email and not identity.is_me(org.email) and not identity.at_employer(org.email):
+        known = roles.get(org.email)
+        organizer = known or Person(name=org.name, email=org.email, role="recruiter")
+        if occasion == "phone_screen" or not candidates or organizer.role in (
+                "interviewer", "hiring_manager"):
+            candidates.insert(0, organizer)
+    if occasion == "phone_screen":
+        # The recruiter is the one owed after a screen; one note, not one per attendee.
+        recruiters = [p for p in candidates if p.role == "recruiter"] or candidates[:1]
+        candidates = recruiters[:1]
+    else:
+        # Names listed in an itinerary for this interview, without addresses.
+        listed = {person_key(p) for p in candidates}
+        listed_names = {p.name.strip().lower() for p in candidates if p.name}
+        for s in sigs:
+            if s.ident != sig.ident and not _same_day(s, ev, identity.timezone):
+                continue
+            for p in s.detection.people:
+                if (p.role == "interviewer" and not p.email and p.name.strip().lower()
+                        not in listed_names and person_key(p) not in listed):
+                    candidates.append(p)
+                    listed.add(person_key(p))
+        # Recruiters and coordinators who only set the interview up are not interviewers,
+        # unless nobody else was there.
+        staff = ("recruiter", "coordinator")
+        candidates = [p for p in candidates if p.role not in staff] or candidates[:1]
+    seen: set[str] = set()
+    interviewers = []
+    for p in candidates:
+        k = person_key(p)
+        if k in seen or k in ignored or (p.email or "") in ignored:
+            continue
+        seen.add(k)
+        interviewers.append(replace(p, role="interviewer") if p.role == "coordinator" else p)
+    key = f"uid:{ev.uid}" + (f"@{ev.recurrence_id[:10]}" if ev.recurrence_id else "")
+    return Interview(key=key, event=ev, occasion=occasion, interviewers=tuple(interviewers),
+                     mode=det.mode)
+
+
+def _same_day(sig: Signal, ev: CalEvent, tz: ZoneInfo) -> bool:
+    """Whether an itinerary without calendar data speaks of this interview's day."""
+    if sig.detection.kind != "interview_invite" or sig.detection.events:
+        return False
+    if not any(p.role == "interviewer" and not p.email for p in sig.detection.people):
+        return False
+    # An itinerary is sent in the days before the interview it lists.
+    return timedelta(0) <= ev.start - sig.at <= timedelta(days=14)
+
+
+# --- notes -------------------------------------------------------------------------
+
+
+def _recruiter(app: Application) -> Person | None:
+    for role in ("recruiter", "coordinator", "hiring_manager"):
+        for p in app.people:
+            if p.role == role and p.email:
+                return p
+    return None
+
+
+def _raw_notes(app: Application, tz: ZoneInfo, policy: Policy) -> list[Note]:
+    notes: dict[str, Note] = {}
+    recruiter = _recruiter(app)
+    per_day: set[tuple[str, str]] = set()
+    for iv in app.interviews:
+        if iv.occasion == "phone_screen" and not policy.phone_screen_note:
+            continue
+        ev = iv.event
+        day = ev.start.astimezone(tz).date().isoformat()
+        for p in iv.interviewers:
+            pk = person_key(p)
+            if (pk, day) in per_day:
+                continue
+            per_day.add((pk, day))
+            nid = short_id(f"{app.key}|{iv.key}|{pk}")
+            notes[nid] = Note(
+                id=nid, application=app.key, company=app.company, role_title=app.role_title,
+                occasion=iv.occasion, occasion_key=iv.key, occasion_start=ev.start,
+                occasion_end=ev.end, recipient=p,
+                deliver_to=p.email or (recruiter.email if recruiter else None),
+                deliver_name=p.name if p.email else (recruiter.name if recruiter else ""),
+                ready_at=ev.end + policy.ready_after,
+                due_at=add_working_days(ev.end, policy.due_working_days, tz, policy.working_days),
+                expires_at=ev.end + policy.expire, mode=iv.mode,
+            )
+    if app.offer_at and not app.rejected:
+        at = app.offer_at
+        everyone = [p for p in app.people if p.role == "referrer"]
+        everyone += [p for p in app.people if p.role != "referrer"]
+        for iv in app.interviews:
+            everyone += [p for p in iv.interviewers if p.email]
+        seen: set[str] = set()
+        for p in everyone:
+            pk = person_key(p)
+            if pk in seen:
+                continue
+            seen.add(pk)
+            nid = short_id(f"{app.key}|offer|{pk}")
+            notes[nid] = Note(
+                id=nid, application=app.key, company=app.company, role_title=app.role_title,
+                occasion="offer", occasion_key="offer", occasion_start=at, occasion_end=at,
+                recipient=p, deliver_to=p.email or (recruiter.email if recruiter else None),
+                deliver_name=p.name if p.email else (recruiter.name if recruiter else ""),
+                ready_at=at, due_at=at + policy.offer_due, expires_at=at + policy.expire,
+                is_referrer=p.role == "referrer",
+            )
+    return list(notes.values())
+
+
+def derive(*, signals: Sequence[Signal], sent: Sequence[Outgoing], drafts: Sequence[Outgoing],
+           records: Mapping[str, NoteRecord], identity: Identity, policy: Policy,
+           now: datetime, first_cycle_at: datetime,
+           ignored: frozenset[str] = frozenset(), context: Sequence[Signal] = ()) -> Derived:
+    """Every note the signals imply, each with its state as of ``now``."""
+    apps = build_applications(signals, identity, ignored, context)
+    notes: list[Note] = []
+    for app in apps:
+        for note in _raw_notes(app, identity.timezone, policy):
+            notes.append(_state(note, records.get(note.id), sent, drafts, policy, now,
+                                first_cycle_at))
+    notes.sort(key=lambda n: (n.occasion_start, not n.is_referrer, n.application, n.id))
+    return Derived(applications=apps, notes=tuple(notes))
+
+
+def _state(note: Note, rec: NoteRecord | None, sent: Sequence[Outgoing],
+           drafts: Sequence[Outgoing], policy: Policy, now: datetime,
+           first_cycle_at: datetime) -> Note:
+    if rec:
+        note = replace(note, drafted_at=rec.drafted_at, draft_hash=rec.draft_hash,
+                       draft_missing_since=rec.draft_missing_since)
+    if rec and rec.user_state in ("done", "dismissed"):
+        return replace(note, state=rec.user_state, done_via=rec.user_via, done_at=rec.user_at,
+                       reason=f"you marked it {rec.user_state}")
+    mine = {note_hash(note.id), note.draft_hash} - {""}
+    # Only mail written after the occasion ended can be its thank-you.
+    after = note.occasion_end
+    for out in sent:
+        if (out.note_hash and out.note_hash in mine) or (
+                note.deliver_to in out.recipients and out.date >= after):
+            return replace(note, state="done", done_at=out.date, done_via="email",
+                           reason="a message to them is in Sent")
+    if now < note.ready_at:
+        return replace(note, state="waiting", reason="the occasion has not ended long enough ago")
+    in_drafts = any((d.note_hash and d.note_hash in mine)
+                    or (note.deliver_to in d.recipients and d.date >= after) for d in drafts)
+    if note.drafted_at or in_drafts:
+        if in_drafts:
+            return replace(note, state="drafted", draft_missing_since=None,
+                           drafted_at=note.drafted_at or now, reason="a draft is ready")
+        missing = note.draft_missing_since or now
+        if now - missing >= policy.draft_gone:
+            return replace(note, state="dismissed", draft_missing_since=missing,
+                           reason="its draft was deleted unsent")
+        if now >= note.expires_at:
+            return replace(note, state="expired", reason="not sent in time")
+        return replace(note, state="drafted", draft_missing_since=missing,
+                       reason="its draft is gone from Drafts; dismissed if it stays gone")
+    if now >= note.expires_at:
+        return replace(note, state="expired", reason="not sent in time")
+    if note.occasion_end < first_cycle_at - policy.backfill:
+        return replace(note, state="history",
+                       reason="older than the backfill window when thankful started")
+    return replace(note, state="ready", reason="owed; a draft will be written")

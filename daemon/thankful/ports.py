@@ -1,0 +1,74 @@
+"""The interfaces the service drives: mail stores and calendar sources. Types only.
+
+An IMAP adapter (a later issue) implements :class:`MailStore` just as the Maildir
+adapter does; the core and the service never learn which one they talk to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """One message in a folder: its stable ident, delivery time and size."""
+
+    ident: str
+    timestamp: float
+    size: int
+
+
+class MailStore(Protocol):
+    """A mailbox thankful reads and adds drafts and reminders to."""
+
+    name: str
+    address: str
+
+    def open(self, *, create_drafts: bool = True) -> None:
+        """Check the store is there (raise a SourceError naming the fix if not).
+
+        Creates the Drafts folder when it is missing, unless told not to (a dry run).
+        """
+
+    def has_folder(self, folder: str) -> bool:
+        """Whether a folder exists."""
+
+    def scan_folders(self) -> tuple[str, ...]:
+        """The folders whose messages are classified (INBOX and any configured)."""
+
+    def sent_folder(self) -> str:
+        """The Sent folder's name."""
+
+    def drafts_folder(self) -> str:
+        """The Drafts folder's name (created if missing)."""
+
+    def token(self, folder: str) -> str:
+        """A cheap marker that changes whenever the folder's contents change."""
+
+    def entries(self, folder: str) -> list[Entry]:
+        """Every message of a folder (idents stable across flag changes)."""
+
+    def read(self, folder: str, ident: str, *, headers_only: bool = False) -> bytes | None:
+        """A message's bytes (or only its header block); None when it is gone."""
+
+    def append_draft(self, data: bytes) -> str:
+        """Save a draft (with the draft flag) and return its ident."""
+
+    def deliver(self, data: bytes) -> str:
+        """Put a message (a reminder) into the inbox, unread."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+class CalendarSource(Protocol):
+    """Where calendar files come from."""
+
+    name: str
+
+    def files(self) -> dict[str, str]:
+        """Every calendar file: its path (or URL) and a fingerprint that changes with it."""
+
+    def read(self, path: str) -> bytes:
+        """One file's bytes."""

@@ -1,0 +1,79 @@
+"""Human-readable text for the command line: what a cycle found and who is owed what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from thankful.core.rules import Application
+from thankful.core.rules import Note
+
+_OCCASION = {"phone_screen": "phone screen", "interview": "interview", "offer": "offer"}
+_STATE = {
+    "waiting": "not yet: {reason}",
+    "ready": "owed",
+    "drafted": "draft ready",
+    "done": "done",
+    "dismissed": "dismissed",
+    "expired": "expired",
+    "history": "before thankful started (not drafted)",
+}
+
+
+def _day(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%a %-d %b %H:%M")
+
+
+def applications_text(apps: Sequence[Application], tz: ZoneInfo) -> list[str]:
+    """One block per application: its interviews, offer and people."""
+    lines = []
+    for app in apps:
+        title = f" — {app.role_title}" if app.role_title else ""
+        lines.append(f"  {app.company}{title}")
+        for iv in app.interviews:
+            people = ", ".join(p.name or p.email or "?" for p in iv.interviewers) or "nobody"
+            mode = f" ({iv.mode})" if iv.mode else ""
+            lines.append(f"    {_OCCASION[iv.occasion]}{mode} on {_day(iv.event.start, tz)} "
+                         f"with {people}")
+        if app.offer_at:
+            lines.append(f"    offer received {_day(app.offer_at, tz)}")
+        if app.rejected:
+            lines.append("    a rejection was received")
+        referrers = [p.name or p.email or "?" for p in app.people if p.role == "referrer"]
+        if referrers:
+            lines.append(f"    referred by {', '.join(referrers)}")
+    return lines
+
+
+def note_line(n: Note, tz: ZoneInfo) -> str:
+    """One line for a note."""
+    who = n.recipient.name or n.recipient.email or "?"
+    addr = f" <{n.recipient.email}>" if n.recipient.email else " (no address known)"
+    role = n.recipient.role.replace("_", " ")
+    state = _STATE[n.state].format(reason=n.reason)
+    return (f"  [{n.id}] {who}{addr}, {role} at {n.company}: for the {_OCCASION[n.occasion]} "
+            f"on {n.occasion_start.astimezone(tz).strftime('%a %-d %b')}, "
+            f"due {_day(n.due_at, tz)} — {state}")
+
+
+def notes_text(notes: Iterable[Note], tz: ZoneInfo) -> list[str]:
+    """A line per note, with why it is owed underneath."""
+    out = []
+    for n in notes:
+        out.append(note_line(n, tz))
+        if n.state not in ("waiting",):
+            out.append(f"      why: {_why(n)}; {n.reason}")
+    return out
+
+
+def _why(n: Note) -> str:
+    role = n.recipient.role.replace("_", " ")
+    if n.occasion == "phone_screen":
+        return "after a phone screen the recruiter is thanked"
+    if n.occasion == "interview":
+        return "after an interview each interviewer is thanked"
+    if n.is_referrer:
+        return "after an offer the people who referred you are thanked first"
+    return f"after an offer everyone involved is thanked (here: the {role})"

@@ -1,0 +1,529 @@
+"""One cycle: read the sources, record what they show, derive the notes, write drafts.
+
+The imperative shell around the pure core. Every source is processed on its own: a
+failing mailbox or calendar is logged and counted, and the others go on. A folder's
+scan position moves only after the folder was fully processed; each draft is recorded
+in its own transaction right after it was saved, and a draft or reminder saved just
+before a crash is recognised by its ``X-Thankful-*`` headers on the next scan, so
+nothing is ever written twice.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from thankful.adapters.ics_files import IcsFiles
+from thankful.adapters.maildir import MaildirStore
+from thankful.adapters.store import Store
+from thankful.config import AccountConfig
+from thankful.config import Config
+from thankful.core import serde
+from thankful.core.classify import classify_events
+from thankful.core.classify import classify_message
+from thankful.core.compose import TEMPLATE_NAMES
+from thankful.core.compose import ComposeError
+from thankful.core.compose import Template
+from thankful.core.compose import build_draft
+from thankful.core.compose import build_reminder
+from thankful.core.compose import message_id
+from thankful.core.compose import parse_template
+from thankful.core.model import CalEvent
+from thankful.core.model import Identity
+from thankful.core.model import MailItem
+from thankful.core.parse_ics import parse_calendar
+from thankful.core.parse_mail import parse_headers
+from thankful.core.parse_mail import parse_message
+from thankful.core.plan import Plan
+from thankful.core.plan import Writer
+from thankful.core.plan import plan as make_plan
+from thankful.core.rules import Application
+from thankful.core.rules import Note
+from thankful.core.rules import Outgoing
+from thankful.core.rules import Policy
+from thankful.core.rules import Signal
+from thankful.core.rules import ThreadRef
+from thankful.core.rules import derive
+from thankful.core.rules import note_hash
+from thankful.core.rules import short_id
+from thankful.errors import SourceError
+from thankful.errors import UsageError
+from thankful.ports import MailStore
+
+log = structlog.get_logger("thankful.service")
+
+#: Larger messages are judged by their headers alone.
+MAX_MESSAGE_BYTES = 10 * 1024 * 1024
+_BATCH = 500
+CALENDAR_PAST = timedelta(days=180)
+CALENDAR_AHEAD = timedelta(days=60)
+
+
+def identity_of(cfg: Config) -> Identity:
+    """The core's view of the user."""
+    addresses = set(cfg.identity.addresses) | {a.address for a in cfg.accounts}
+    return Identity(name=cfg.identity.name, addresses=frozenset(addresses),
+                    employer_domains=frozenset(cfg.identity.employer_domains),
+                    timezone=cfg.identity.tz)
+
+
+def policy_of(cfg: Config) -> Policy:
+    """The core's view of ``[etiquette]``."""
+    e = cfg.etiquette
+    return Policy(ready_after=timedelta(hours=e.ready_after_hours),
+                  due_working_days=e.due_working_days, offer_due=timedelta(days=e.offer_due_days),
+                  backfill=timedelta(days=e.backfill_days), expire=timedelta(days=e.expire_days),
+                  phone_screen_note=e.phone_screen_note,
+                  draft_gone=timedelta(days=e.draft_gone_days), working_days=e.working_days)
+
+
+def load_templates(cfg: Config) -> dict[str, tuple[Template, ...]]:
+    """The bundled templates, each overridden by a file of the same name next to the config."""
+    bundled = Path(__file__).parent / "templates"
+    out = {}
+    for name in TEMPLATE_NAMES:
+        user = cfg.templates_dir / name
+        path = user if user.is_file() else bundled / name
+        out[name] = parse_template(path.read_text(encoding="utf-8"))
+        if not out[name]:
+            log.warning("template_empty", template=str(path), fallback="bundled")
+            out[name] = parse_template((bundled / name).read_text(encoding="utf-8"))
+    return out
+
+
+def open_mail_store(acc: AccountConfig) -> MailStore:
+    """The adapter for an account."""
+    assert acc.path is not None
+    return MaildirStore(name=acc.name, address=acc.address, path=acc.path, layout=acc.layout,
+                        folders=acc.folders, sent=acc.sent_folder, drafts=acc.drafts_folder)
+
+
+@dataclass(slots=True, kw_only=True)
+class WrittenDraft:
+    """A draft saved (or, in a dry run, that would be)."""
+
+    account: str
+    folder: str
+    ident: str
+    to: str
+    subject: str
+    note_ids: tuple[str, ...]
+
+
+@dataclass(slots=True, kw_only=True)
+class CycleResult:
+    """What a cycle found and did."""
+
+    run_id: str
+    now: datetime
+    dry_run: bool
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    applications: tuple[Application, ...] = ()
+    notes: tuple[Note, ...] = ()
+    plan: Plan = Plan()
+    drafts: list[WrittenDraft] = field(default_factory=list)
+    reminder: tuple[str, bytes] | None = None  # (where, message)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every source succeeded."""
+        return not self.errors
+
+    def bump(self, key: str, n: int = 1) -> None:
+        """Add to a counter."""
+        self.counts[key] = self.counts.get(key, 0) + n
+
+
+def _thread(item: MailItem) -> ThreadRef:
+    people = {a.email for a in (*item.to, *item.cc, *item.reply_to) if a.email}
+    if item.sender and item.sender.email:
+        people.add(item.sender.email)
+    return ThreadRef(message_id=item.message_id, references=item.references,
+                     subject=item.subject, participants=frozenset(people), date=item.date)
+
+
+def _events(item: MailItem, tz: Any, now: datetime) -> tuple[list[CalEvent], list[str]]:
+    events: list[CalEvent] = []
+    problems: list[str] = []
+    for part in item.calendar_parts:
+        parsed = parse_calendar(part, default_tz=tz, window_start=now - CALENDAR_PAST,
+                                window_end=now + CALENDAR_AHEAD)
+        events.extend(parsed.events)
+        problems.extend(parsed.problems)
+    return events, problems
+
+
+class Cycle:
+    """The state of one cycle in progress."""
+
+    def __init__(self, cfg: Config, store: Store, now: datetime, *, dry_run: bool,
+                 store_factory: Callable[[AccountConfig], MailStore]) -> None:
+        self.cfg = cfg
+        self.store = store
+        self.now = now
+        self.dry_run = dry_run
+        self.identity = identity_of(cfg)
+        self.result = CycleResult(run_id=uuid.uuid4().hex[:12], now=now, dry_run=dry_run)
+        self.mail: dict[str, MailStore] = {}
+        self.sent_ok: dict[str, bool] = {}
+        self.store_factory = store_factory
+
+    def fail(self, source: str, message: str) -> None:
+        """Record a failed source; the others go on."""
+        self.result.errors.append((source, message))
+        log.error("source_failed", source=source, error=message)
+
+    # --- mail ------------------------------------------------------------------------
+
+    def scan_accounts(self) -> None:
+        """Read every account's folders."""
+        for acc in self.cfg.accounts:
+            ms = self.store_factory(acc)
+            try:
+                ms.open(create_drafts=not self.dry_run)
+                self.mail[acc.name] = ms
+                for folder in ms.scan_folders():
+                    self._scan_incoming(acc, ms, folder)
+                self._scan_outgoing(acc, ms, ms.sent_folder(), "sent")
+                self.sent_ok[acc.name] = True
+                if ms.has_folder(ms.drafts_folder()):
+                    self._scan_outgoing(acc, ms, ms.drafts_folder(), "draft")
+            except SourceError as exc:
+                self.sent_ok.setdefault(acc.name, False)
+                self.fail(acc.name, str(exc).split(": ", 1)[-1])
+            except OSError as exc:
+                self.sent_ok.setdefault(acc.name, False)
+                self.fail(acc.name, f"cannot read the mail store: {exc}")
+
+    def _scan_incoming(self, acc: AccountConfig, ms: MailStore, folder: str) -> None:
+        token = ms.token(folder)
+        if self.store.folder_token(acc.name, folder) == token:
+            return
+        known = self.store.known_items(acc.name, folder)
+        entries = ms.entries(folder)
+        present = {e.ident for e in entries}
+        cutoff = (self.now - timedelta(days=acc.lookback_days)).timestamp() \
+            if acc.lookback_days else None
+        new = sorted((e for e in entries if e.ident not in known), key=lambda e: e.timestamp)
+        batch: list[tuple[str, str, str]] = []
+        for e in new:
+            if cutoff is not None and e.timestamp < cutoff:
+                batch.append((e.ident, "old", ""))
+            else:
+                batch.append(self._incoming(acc, ms, folder, e.ident, e.size))
+            if len(batch) >= _BATCH:
+                with self.store.transaction():
+                    self.store.add_items(acc.name, folder, batch)
+                batch = []
+        with self.store.transaction():
+            self.store.add_items(acc.name, folder, batch)
+            self.store.forget_items(acc.name, folder, known - present)
+            self.store.set_folder_token(acc.name, folder, token)
+
+    def _incoming(self, acc: AccountConfig, ms: MailStore, folder: str, ident: str,
+                  size: int) -> tuple[str, str, str]:
+        big = size > MAX_MESSAGE_BYTES
+        raw = ms.read(folder, ident, headers_only=big)
+        if raw is None:
+            return (ident, "gone", "")
+        self.result.bump("messages_read")
+        try:
+            item = parse_headers(raw) if big else parse_message(raw)
+        except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the cycle
+            log.warning("message_skipped", account=acc.name, folder=folder, ident=ident,
+                        reason=f"could not be parsed: {type(exc).__name__}")
+            self.result.bump("messages_skipped")
+            return (ident, "error", type(exc).__name__)
+        if big:
+            log.warning("message_headers_only", account=acc.name, folder=folder, ident=ident,
+                        reason=f"{size / 1e6:.1f} MB is over the "
+                               f"{MAX_MESSAGE_BYTES // 1_000_000} MB limit; judged by headers")
+        for problem in item.problems:
+            log.info("message_problem", account=acc.name, folder=folder, ident=ident,
+                     reason=problem)
+        if item.is_thankful:
+            slot = item.headers.get("x-thankful-reminder")
+            if slot and not self.store.reminder_delivered(slot):
+                # A reminder delivered just before a crash: remember it went out.
+                with self.store.transaction():
+                    self.store.mark_reminded(slot, item.message_id, (), self.now)
+            return (ident, "own", "")
+        events, problems = _events(item, self.identity.timezone, self.now)
+        for problem in problems:
+            log.info("calendar_part_problem", account=acc.name, ident=ident, reason=problem)
+        det = classify_message(item, self.identity, events)
+        if det.kind == "other":
+            return (ident, "other", "")
+        at = item.date or datetime.fromtimestamp(0).astimezone()
+        key = item.message_id or f"{folder}/{ident}"
+        sig = Signal(ident=f"mail:{acc.name}:{key}", at=at, detection=det, thread=_thread(item))
+        status = "active" if det.sure else "review"
+        with self.store.transaction():
+            self.store.put_signal(sig, status, short_id(sig.ident))
+        self.result.bump("detections" if det.sure else "for_review")
+        log.info("message_detected", account=acc.name, folder=folder, ident=ident,
+                 kind=det.kind, mode=det.mode, company=det.company, sure=det.sure,
+                 confidence=round(det.confidence, 2))
+        return (ident, det.kind, "")
+
+    def _scan_outgoing(self, acc: AccountConfig, ms: MailStore, folder: str, kind: str) -> None:
+        token = ms.token(folder)
+        if self.store.folder_token(acc.name, folder) == token:
+            return
+        known = self.store.known_items(acc.name, folder)
+        entries = ms.entries(folder)
+        present = {e.ident for e in entries}
+        rows = []
+        for e in entries:
+            if e.ident in known:
+                continue
+            raw = ms.read(folder, e.ident, headers_only=True)
+            if raw is None:
+                continue
+            try:
+                item = parse_headers(raw)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("message_skipped", account=acc.name, folder=folder, ident=e.ident,
+                            reason=f"could not be parsed: {type(exc).__name__}")
+                rows.append((e.ident, "error", type(exc).__name__))
+                continue
+            date = item.date or datetime.fromtimestamp(e.timestamp).astimezone()
+            out = Outgoing(recipients=frozenset(a.email for a in item.to if a.email),
+                           date=date, note_hash=item.headers.get("x-thankful-note", ""),
+                           thread=_thread(item))
+            with self.store.transaction():
+                self.store.put_outgoing(acc.name, folder, kind, e.ident, out)
+            rows.append((e.ident, kind, ""))
+        with self.store.transaction():
+            self.store.add_items(acc.name, folder, rows)
+            gone = known - present
+            self.store.forget_items(acc.name, folder, gone)
+            if kind == "draft":
+                # A sent message stays sent when it is deleted; a draft does not.
+                self.store.forget_outgoing(acc.name, folder, gone)
+            self.store.set_folder_token(acc.name, folder, token)
+
+    # --- calendars -------------------------------------------------------------------
+
+    def scan_calendars(self) -> None:
+        """Read every calendar source whose files changed."""
+        for cal in self.cfg.calendars:
+            src = IcsFiles(name=cal.name, location=Path(cal.location))
+            try:
+                files = src.files()
+            except SourceError as exc:
+                self.fail(cal.name, str(exc).split(": ", 1)[-1])
+                continue
+            except OSError as exc:
+                self.fail(cal.name, f"cannot read {cal.location}: {exc}")
+                continue
+            old = self.store.calfiles(cal.name)
+            for path, fp in sorted(files.items()):
+                if old.get(path) != fp:
+                    self._calendar_file(cal.name, src, path, fp)
+            for path in set(old) - set(files):
+                with self.store.transaction():
+                    self.store.delete_signals(f"cal:{cal.name}:{path}#")
+                    self.store.set_calfile(cal.name, path, None)
+
+    def _calendar_file(self, source: str, src: IcsFiles, path: str, fp: str) -> None:
+        self.result.bump("calendar_files_read")
+        try:
+            data = src.read(path)
+        except (OSError, ValueError) as exc:
+            log.warning("calendar_skipped", calendar=source, path=path, reason=str(exc))
+            return
+        parsed = parse_calendar(data, default_tz=self.identity.timezone,
+                                window_start=self.now - CALENDAR_PAST,
+                                window_end=self.now + CALENDAR_AHEAD)
+        for problem in parsed.problems:
+            log.warning("calendar_problem", calendar=source, path=path, reason=problem)
+        by_uid: dict[str, list[CalEvent]] = {}
+        for ev in parsed.events:
+            by_uid.setdefault(ev.uid, []).append(ev)
+        with self.store.transaction():
+            self.store.delete_signals(f"cal:{source}:{path}#")
+            for uid, events in by_uid.items():
+                det = classify_events(events, self.identity, method=parsed.method)
+                if det.kind == "other":
+                    continue
+                first = min(events, key=lambda e: e.start)
+                at = first.dtstamp or first.start
+                sig = Signal(ident=f"cal:{source}:{path}#{uid}", at=at, detection=det)
+                self.store.put_signal(sig, "active" if det.sure else "review",
+                                      short_id(sig.ident))
+                self.result.bump("detections" if det.sure else "for_review")
+            self.store.set_calfile(source, path, fp)
+
+    # --- notes, drafts, reminders -------------------------------------------------------
+
+    def writers(self) -> tuple[dict[str, Writer], Writer]:
+        """The writer per application (its mail's account) and the default one."""
+        by_account = {a.name: Writer(account=a.name, name=self.cfg.identity.name,
+                                     address=a.address, drafts_folder=a.drafts_folder)
+                      for a in self.cfg.accounts}
+        default_name = self.cfg.reminders.account or (
+            self.cfg.accounts[0].name if self.cfg.accounts else "")
+        default = by_account.get(default_name) or Writer(
+            account="", name=self.cfg.identity.name, address=self.cfg.identity.addresses[0])
+        return by_account, default
+
+    def decide(self) -> None:
+        """Derive the notes and plan what to write."""
+        store = self.store
+        first = store.get_meta("first_cycle_at")
+        first_at = datetime.fromisoformat(first) if first else self.now
+        if not first and not self.dry_run:
+            with store.transaction():
+                store.set_meta("first_cycle_at", self.now.isoformat())
+        signals = store.signals()
+        derived = derive(signals=signals, sent=store.outgoing("sent"),
+                         drafts=store.outgoing("draft"), records=store.note_records(),
+                         identity=self.identity, policy=policy_of(self.cfg), now=self.now,
+                         first_cycle_at=first_at, ignored=store.ignores(),
+                         context=store.signals(("review",)))
+        by_account, default = self.writers()
+        account_of: dict[str, str] = {}
+        for sig in signals:
+            parts = sig.ident.split(":", 2)
+            if parts[0] == "mail" and sig.thread and parts[1] in by_account:
+                account_of[sig.thread.message_id] = parts[1]
+        app_writer: dict[str, Writer] = {}
+        for app in derived.applications:
+            # Drafts go to the account the application's newest mail came through.
+            for t in sorted(app.threads, key=lambda t: t.date.timestamp() if t.date else 0.0):
+                if t.message_id in account_of:
+                    app_writer[app.key] = by_account[account_of[t.message_id]]
+        sent_threads = [o.thread for o in store.outgoing("sent") if o.thread]
+        threads = [t for app in derived.applications for t in app.threads] + sent_threads
+        r = self.cfg.reminders
+        mail_ok = bool(self.cfg.accounts) and all(self.sent_ok.get(a.name) for a in
+                                                  self.cfg.accounts)
+        self.result.applications = derived.applications
+        self.result.notes = derived.notes
+        self.result.plan = make_plan(
+            derived.notes, writers=app_writer, default_writer=default, threads=threads,
+            now=self.now, tz=self.identity.timezone, reminders_enabled=r.enabled and mail_ok,
+            every_days=r.every_days, last_slot=store.last_reminder_slot(),
+            suggest_card=r.suggest_card, suggest_gift=r.suggest_gift, allow_drafts=mail_ok)
+        if not mail_ok and self.cfg.accounts:
+            log.warning("drafts_held_back", reason="a mailbox or its Sent folder could not be "
+                        "read, so no note is drafted this cycle")
+        with store.transaction():
+            for n in derived.notes:
+                store.save_note(serde.note_to_dict(n), drafted_at=n.drafted_at,
+                                draft_hash=n.draft_hash,
+                                draft_missing_since=n.draft_missing_since, now=self.now)
+
+    def execute(self) -> None:
+        """Write the planned drafts and reminder (or, in a dry run, only build them)."""
+        templates = load_templates(self.cfg)
+        for req in self.result.plan.drafts:
+            writer = next((a for a in self.cfg.accounts if a.address == req.from_address), None)
+            try:
+                data = build_draft(req, templates)
+            except ComposeError as exc:
+                log.warning("draft_skipped", notes=[n.id for n in req.notes], reason=str(exc))
+                self.result.bump("drafts_skipped")
+                continue
+            h = note_hash(req.key)
+            ms = self.mail.get(writer.name) if writer else None
+            if ms is None or writer is None:
+                continue
+            subject = _subject(data)
+            ident = "(dry run)"
+            if not self.dry_run:
+                ident = ms.append_draft(data)
+                with self.store.transaction():
+                    self.store.mark_drafted([n.id for n in req.notes], h, writer.name,
+                                            message_id(req.key, req.from_address), self.now)
+                log.info("draft_appended", account=writer.name, notes=[n.id for n in req.notes],
+                         draft=h)
+            self.result.drafts.append(WrittenDraft(
+                account=writer.name, folder=ms.drafts_folder(), ident=ident, to=req.to_address,
+                subject=subject, note_ids=tuple(n.id for n in req.notes)))
+            self.result.bump("drafts_written")
+        self._remind()
+
+    def _remind(self) -> None:
+        req = self.result.plan.reminder
+        if req is None or self.store.reminder_delivered(req.slot):
+            return
+        _, default = self.writers()
+        ms = self.mail.get(default.account)
+        if ms is None:
+            return
+        data = build_reminder(req)
+        self.result.reminder = (default.account, data)
+        if self.dry_run:
+            return
+        ms.deliver(data)
+        with self.store.transaction():
+            self.store.mark_reminded(req.slot, message_id(req.key + "|" + req.to_address,
+                                                          req.to_address),
+                                     [n.id for n in req.notes], self.now)
+        log.info("reminder_delivered", account=default.account, notes=len(req.notes),
+                 slot=req.slot)
+        self.result.bump("reminders_delivered")
+
+
+def _subject(data: bytes) -> str:
+    msg = email.message_from_bytes(data, policy=email.policy.default)
+    return str(msg["Subject"] or "")
+
+
+def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False,
+              store_factory: Callable[[AccountConfig], MailStore] = open_mail_store
+              ) -> CycleResult:
+    """Run one full cycle at ``now``; every source's failure is in ``result.errors``."""
+    db_exists = (cfg.state_dir / "thankful.sqlite3").exists()
+    store = Store(cfg.state_dir, readonly=dry_run and not db_exists)
+    started = datetime.now().astimezone()
+    try:
+        latest = store.latest_now()
+        if latest and now < latest and not dry_run:
+            raise UsageError(f"--now {now.isoformat()} is before the last cycle "
+                             f"({latest.isoformat()}); only --dry-run may go back in time")
+        if dry_run:
+            store.begin_dry_run()
+        cycle = Cycle(cfg, store, now, dry_run=dry_run, store_factory=store_factory)
+        structlog.contextvars.bind_contextvars(cycle_id=cycle.result.run_id)
+        if not dry_run:
+            with store.transaction():
+                store.start_run(cycle.result.run_id, now, started)
+        try:
+            cycle.scan_accounts()
+            cycle.scan_calendars()
+            cycle.decide()
+            cycle.execute()
+        finally:
+            for ms in cycle.mail.values():
+                ms.close()
+        res = cycle.result
+        states: dict[str, int] = {}
+        for n in res.notes:
+            states[n.state] = states.get(n.state, 0) + 1
+        summary = {"counts": res.counts, "notes": states,
+                   "errors": [f"{s}: {m}" for s, m in res.errors],
+                   "duration_ms": int((datetime.now().astimezone() - started).total_seconds()
+                                      * 1000)}
+        if not dry_run:
+            with store.transaction():
+                store.finish_run(res.run_id, datetime.now().astimezone(), res.ok, summary)
+        log.info("cycle_finished", dry_run=dry_run, ok=res.ok, **summary)
+        return res
+    finally:
+        structlog.contextvars.unbind_contextvars("cycle_id")
+        store.close()
+
