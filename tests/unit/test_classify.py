@@ -379,6 +379,27 @@ def rejection_after_applying() -> tuple[MailItem, tuple[CalEvent, ...]]:
         subject="Update on your application", sender=f"Jane Doe <{JANE[1]}>"), ()
 
 
+@case(Expect("rejection", sure=True, company="Acme Robotics", role_title="Backend Engineer",
+             not_people=("no-reply@hire.lever.co",)))
+def lever_rejection() -> tuple[MailItem, tuple[CalEvent, ...]]:
+    return mail(
+        "Hi Alex,\n\nThank you for taking the time to apply for the Backend Engineer role at Acme "
+        "Robotics. After careful consideration, we regret to inform you that we will not be "
+        "moving forward with your candidacy at this time.\n\nBest,\nAcme Robotics\n",
+        subject="Acme Robotics - Backend Engineer", sender="Acme Robotics <no-reply@hire.lever.co>"), ()
+
+
+@case(Expect("referral_intro", sure=True, company="Acme Robotics",
+             people=(("Sam Okafor", None, "referrer"),),
+             not_people=("messages-noreply@linkedin.com",)))
+def linkedin_referral() -> tuple[MailItem, tuple[CalEvent, ...]]:
+    return mail(
+        "Sam Okafor referred you for the Senior Data Engineer position at Acme Robotics.\n\n"
+        "View job\n\nYou are receiving LinkedIn notification emails.\n",
+        subject="Sam Okafor referred you for a role at Acme Robotics",
+        sender="Sam Okafor via LinkedIn <messages-noreply@linkedin.com>"), ()
+
+
 # --- judged by the new text only --------------------------------------------------------------
 
 
@@ -707,10 +728,16 @@ def test_lexicon_is_well_formed() -> None:
             for kind, cues in lang[where].items():
                 assert kind in ("interview_invite", "offer", "referral_intro",
                                 "recruiter_outreach", "rejection")
-                for pattern, weight in cues:
-                    re.compile(pattern)
+                for patterns, weight in cues:
+                    assert isinstance(patterns, tuple)
+                    for pattern in patterns:
+                        re.compile(pattern)
                     assert -1.0 <= weight <= 1.0
         for patterns in lang["veto"].values():
+            for pattern in patterns:
+                re.compile(pattern)
+        for patterns, role in lang["titles"]:
+            assert role in ("recruiter", "interviewer", "hiring_manager", "coordinator", "referrer")
             for pattern in patterns:
                 re.compile(pattern)
 

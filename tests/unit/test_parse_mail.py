@@ -183,6 +183,15 @@ class TestBodies:
         item = parse_message(mail("plain words", html="<p>html words</p>"))
         assert item.text == "plain words"
 
+    def test_empty_plain_alternative_loses_to_html(self) -> None:
+        assert parse_message(mail(" ", html="<p>Interview on Monday</p>")).text == (
+            "Interview on Monday")
+
+    def test_html_charset_from_meta(self) -> None:
+        html = '<html><head><meta charset="windows-1252"></head><body>Caf\xe9</body></html>'
+        item = parse_message(raw("Content-Type: text/html", body=html.encode("latin-1")))
+        assert (item.text, item.problems) == ("Café", ())
+
     def test_html_only_becomes_readable_text(self) -> None:
         html = (
             "<html><head><title>T</title><style>p{color:red}</style></head><body>"

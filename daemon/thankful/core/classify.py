@@ -224,7 +224,7 @@ def _score_text(score: _Score, subject: str, body: str, *, reply: bool) -> None:
             kind = _KIND_NAMES.get(name)
             if kind is None:  # a typo in a language's data must not crash detection
                 continue
-            found = [(w, m.group(0)) for p, w in pairs if (m := extract.rx(p).search(subject))]
+            found = [(w, m.group(0)) for alts, w in pairs if (m := any_of(alts).search(subject))]
             room = SUBJECT_CAP
             for i, (weight, text) in enumerate(sorted(found, key=lambda f: -f[0])):
                 if weight > 0:
@@ -236,8 +236,8 @@ def _score_text(score: _Score, subject: str, body: str, *, reply: bool) -> None:
             kind = _KIND_NAMES.get(name)
             if kind is None:  # a typo in a language's data must not crash detection
                 continue
-            for pattern, weight in pairs:
-                m = extract.rx(pattern).search(body)
+            for alts, weight in pairs:
+                m = any_of(alts).search(body)
                 if m:
                     score.add(kind, weight, f"text says {_quote(m.group(0), 50)}")
 

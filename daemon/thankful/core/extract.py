@@ -18,6 +18,7 @@ from thankful.core.model import Address
 from thankful.core.model import Attendee
 from thankful.core.model import Identity
 from thankful.core.model import Person
+from thankful.core.model import ROLES
 from thankful.core.model import Role
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
@@ -69,6 +70,7 @@ def _templates(key: TemplateKey) -> tuple[re.Pattern[str], ...]:
     return tuple(out)
 
 
+@cache
 def _not_names() -> frozenset[str]:
     return frozenset(w for lang in langs() for w in lang["not_names"])
 
@@ -188,12 +190,15 @@ def is_room(att: Attendee) -> bool:
     )
 
 
+_ROLES: dict[str, Role] = {r: r for r in ROLES}
+
+
 def title_role(text: str) -> Role | None:
     """The role a job title implies ("Technical Recruiter" -> recruiter), or None."""
     for lang in langs():
-        for pattern, role in lang["titles"]:
-            if rx(pattern).search(text):
-                return role  # type: ignore[return-value]
+        for patterns, role in lang["titles"]:
+            if role in _ROLES and any_of(patterns).search(text):
+                return _ROLES[role]
     return None
 
 
@@ -326,6 +331,7 @@ def _tenant(text: str) -> str:
 # --- role title -----------------------------------------------------------------------------------
 
 
+@cache
 def _role_nouns() -> frozenset[str]:
     return frozenset(w for lang in langs() for w in lang["role_nouns"])
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable
-from datetime import datetime
 from datetime import UTC
+from datetime import datetime
 from email.header import decode_header
 from email.message import EmailMessage
 from email.policy import EmailPolicy

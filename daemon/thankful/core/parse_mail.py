@@ -16,6 +16,7 @@ through (CVE-2024-6923).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from dataclasses import field
 from email.message import EmailMessage
@@ -46,6 +47,9 @@ KEPT_HEADERS = (
     "x-thankful-note", "x-thankful-kind", "x-thankful-reminder", "x-mailer", "user-agent",
     "delivered-to", "x-original-to", "return-path", "feedback-id", "x-failed-recipients",
 )
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset=["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 
 
 @dataclass
@@ -189,7 +193,8 @@ def _walk(
             state.problem("multipart truncated (no closing boundary)")
         children = [_split_head(p) for p in raw_parts]
         heads = [_parse_head(h, state) for h, _ in children]
-        chosen = _pick_alternative(heads) if ctype == "multipart/alternative" else -1
+        bodies = [b for _, b in children]
+        chosen = _pick_alternative(heads, bodies) if ctype == "multipart/alternative" else -1
         for i, (child, (_, child_body)) in enumerate(zip(heads, children)):
             wanted = want_text and (chosen < 0 or i == chosen)
             _walk(child, child_body, depth + 1, state, forwarded=forwarded, want_text=wanted)
@@ -226,10 +231,17 @@ def _filename(msg: EmailMessage) -> str:
     return clean_header_text(str(name), 255)
 
 
-def _pick_alternative(heads: list[EmailMessage]) -> int:
-    """Index of the alternative to read as text: text/plain, else HTML, else the last one."""
+def _pick_alternative(heads: list[EmailMessage], bodies: list[bytes]) -> int:
+    """Index of the alternative to read as text: text/plain, else HTML, else the last one.
+
+    An empty text/plain part loses to HTML: some senders put the whole
+    message in the HTML part only.
+    """
     types = [_content_type(h) for h in heads]
-    for wanted in ("text/plain", "text/html"):
+    plain = [i for i, t in enumerate(types) if t == "text/plain" and bodies[i].strip()]
+    if plain:
+        return plain[0]
+    for wanted in ("text/html", "text/plain"):
         if wanted in types:
             return types.index(wanted)
     for i, t in enumerate(types):
@@ -316,6 +328,9 @@ def _text(msg: EmailMessage, body: bytes, ctype: str, state: _State, *, forwarde
         charset = msg.get_content_charset() or ""
     except Exception:  # noqa: BLE001 - never raise on bad input
         charset = ""
+    if not charset and ctype == "text/html":  # declared only inside the HTML, if at all
+        m = _META_CHARSET.search(data[:4096])
+        charset = m.group(1).decode("ascii") if m else ""
     text = decode_bytes(data, charset, state.problem)
     if ctype == "text/html":
         text = html_to_text(text)

@@ -41,10 +41,11 @@ class _People:
             return False
         local = extract.squash(addressed.email.split("@", 1)[0])
         words = [extract.squash(w) for w in named.name.split()]
-        return len(words) >= 2 and all(w and w in local for w in words[:2]) or (
-            bool(addressed.name) and extract.squash(addressed.name).startswith(
-                extract.squash(named.name))
-        )
+        if len(words) >= 2 and all(w and w in local for w in words[:2]):
+            return True
+        # "Tom" in the text is the attendee "Tom Becker".
+        return bool(addressed.name) and extract.squash(addressed.name).startswith(
+            extract.squash(named.name))
 
     def add(self, name: str, email: str | None, role: Role) -> None:
         email = email.lower() if email else None
