@@ -27,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -206,7 +207,7 @@ class _Gen:
         stages = self.plan()
         days = sorted(rng.sample(self.candidate_days(), len(stages)))
         first_sent = self.now
-        for stage, day in zip(stages, days):
+        for stage, day in zip(stages, days, strict=False):
             sent_at = self.schedule(stage, day)
             first_sent = min(first_sent, sent_at)
         self.opening(first_sent)
@@ -276,7 +277,7 @@ class _Gen:
             tzid = None
         elif writer in ("workday", "goodtime") and tzname in IANA_TO_WINDOWS:
             tzid = IANA_TO_WINDOWS[tzname]
-        sent_at = self.before(start, 20, 96).astimezone(t.UTC)
+        sent_at = self.before(start, 20, 96).astimezone(UTC)
         who = ", ".join(f"{p.name} ({p.title})" for p in st.interviewers)
         if st.mode == "phone":
             number = f"+{rng.randint(1, 91)} {rng.randint(200, 899)} 555 {rng.randint(1000, 9999)}"
@@ -314,7 +315,7 @@ class _Gen:
                            attendees=(*attendees, *st.extras))
         if st.delivery in ("mail", "both"):
             self.invite_mail(st, sent_at)
-        cancel_at = max(self.before(start, 2, 30).astimezone(t.UTC), sent_at + timedelta(hours=1))
+        cancel_at = max(self.before(start, 2, 30).astimezone(UTC), sent_at + timedelta(hours=1))
         dead = replace(st.event, sequence=1, status="CANCELLED", dtstamp=cancel_at)
         if st.delivery in ("vdir", "both"):
             mine = tuple(replace(a, partstat="ACCEPTED", rsvp=False) if a.email == me else a

@@ -30,12 +30,12 @@ if TYPE_CHECKING:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # noqa: ANN401 - NoReturn in the base class
+    def error(self, message: str) -> Any:
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--config", type=Path, metavar="PATH",
                         help="config file (default: $XDG_CONFIG_HOME/thankful/config.toml)")
     common.add_argument("--log-level", default="warning",
@@ -88,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     from thankful import log as tlog
 
+    # Everything thankful creates (state, WAL files, drafts) is the user's alone.
+    os.umask(0o077)
     level = args.log_level
     if args.command == "run" and "--log-level" not in args_list:
         level = "info"
@@ -103,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
-    except Exception:  # noqa: BLE001 - a bug: traceback to the log, one line to the user
+    except Exception:
         import structlog
 
         structlog.get_logger("thankful").exception("unexpected_error", command=args.command)
@@ -157,7 +159,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FAILURE
 
 
-def _print_cycle(result: Any, cfg: Config, *, verbose: bool = False) -> None:  # noqa: ANN401
+def _print_cycle(result: Any, cfg: Config, *, verbose: bool = False) -> None:
     from thankful import report
 
     tz = cfg.identity.tz
@@ -396,7 +398,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     now = datetime.now().astimezone()
     try:
         out = explain(data, identity, now, ZoneInfo(system_timezone()))
-    except Exception as exc:  # noqa: BLE001 - one line, as the contract says
+    except Exception as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         print(f"thankful: cannot explain {path}: {reason}"[:300], file=sys.stderr)
         return EXIT_FAILURE

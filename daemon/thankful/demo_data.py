@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import replace
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -302,7 +303,7 @@ def build_demo(now: datetime) -> DemoData:
                                                  TZ, 0)
     inbox.append(sprint_mail)
     cal.append((f"{t.digest('sprint', now, n=20)}.ics", sprint_ics))
-    inbox.append(t.webinar(ALEX, at(8, 10), at(2, 18).astimezone(t.UTC), 0))
+    inbox.append(t.webinar(ALEX, at(8, 10), at(2, 18).astimezone(UTC), 0))
     dentist = t.Event(uid=f"{t.digest('dentist', now, n=26)}@google.com", start=at(9, 8),
                       end=at(9, 8, 45), tzid=TZ, summary="Dentist", dtstamp=at(18, 12),
                       location="Praxis Dr. Kühn, Torstraße 12, Berlin")

@@ -11,10 +11,10 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import replace
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
 from email import policy
 from email.header import Header
 from email.message import EmailMessage
@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 #: (display name, address) of a mailbox.
 Addr = tuple[str, str]
 
-UTC = timezone.utc
 
 # --------------------------------------------------------------------------- iCalendar
 
@@ -152,15 +151,15 @@ def vtimezone(tzid: str) -> list[str]:
     if tzid in _ZONES:
         lines.append(f"X-LIC-LOCATION:{tzid}")
     if dst_rule is None or std_rule is None:
-        return lines + ["BEGIN:STANDARD", f"TZOFFSETFROM:{std_off}", f"TZOFFSETTO:{std_off}",
-                        f"TZNAME:{std_name}", "DTSTART:19700101T000000", "END:STANDARD",
-                        "END:VTIMEZONE"]
+        return [*lines, "BEGIN:STANDARD", f"TZOFFSETFROM:{std_off}", f"TZOFFSETTO:{std_off}",
+                f"TZNAME:{std_name}", "DTSTART:19700101T000000", "END:STANDARD",
+                "END:VTIMEZONE"]
     for kind, rule, off_from, off_to, name in (("DAYLIGHT", dst_rule, std_off, dst_off, dst_name),
                                                ("STANDARD", std_rule, dst_off, std_off, std_name)):
         lines += [f"BEGIN:{kind}", f"TZOFFSETFROM:{off_from}", f"TZOFFSETTO:{off_to}",
                   f"TZNAME:{name}", f"DTSTART:{rule[0]}",
                   f"RRULE:FREQ=YEARLY;BYMONTH={rule[1]};BYDAY={rule[2]}", f"END:{kind}"]
-    return lines + ["END:VTIMEZONE"]
+    return [*lines, "END:VTIMEZONE"]
 
 
 def vevent(ev: Event) -> list[str]:
@@ -182,7 +181,7 @@ def vevent(ev: Event) -> list[str]:
     if ev.alarm_minutes is not None:
         lines += ["BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:This is an event reminder",
                   f"TRIGGER:-P0DT0H{ev.alarm_minutes}M0S", "END:VALARM"]
-    return lines + ["END:VEVENT"]
+    return [*lines, "END:VEVENT"]
 
 
 def ics(events: Sequence[Event], *, method: str | None = None,
@@ -328,7 +327,7 @@ def fake_pdf(title: str, lines: Sequence[str]) -> bytes:
     ops = ["BT", "/F1 16 Tf", "72 740 Td", f"({esc(title)}) Tj", "/F1 11 Tf"]
     for line in lines:
         ops += ["0 -18 Td", f"({esc(line)}) Tj"]
-    stream = "\n".join(ops + ["ET"]).encode()
+    stream = "\n".join([*ops, "ET"]).encode()
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "

@@ -71,7 +71,7 @@ def explain(data: bytes, identity: Identity | None, now: datetime,
         if not parsed.events and parsed.problems:
             raise ValueError(parsed.problems[0])
         warnings += list(parsed.problems)
-        ident = identity or _identity_from_calendar(parsed.events, tz)
+        ident = identity or Identity(name="", addresses=frozenset(), timezone=tz)
         det = classify_events(parsed.events, ident, method=parsed.method)
         events = list(parsed.events)
     else:
@@ -89,10 +89,6 @@ def explain(data: bytes, identity: Identity | None, now: datetime,
             warnings += list(parsed.problems)
         det = classify_message(item, ident, events)
     return _detection_json(det, events, tz, warnings)
-
-
-def _identity_from_calendar(events: list[CalEvent], tz: ZoneInfo) -> Identity:
-    return Identity(name="", addresses=frozenset(), timezone=tz)
 
 
 def _detection_json(det: Detection, events: list[CalEvent], tz: ZoneInfo,

@@ -131,7 +131,7 @@ class CycleResult:
     counts: dict[str, int] = field(default_factory=dict)
     applications: tuple[Application, ...] = ()
     notes: tuple[Note, ...] = ()
-    plan: Plan = Plan()
+    plan: Plan = field(default_factory=Plan)
     drafts: list[WrittenDraft] = field(default_factory=list)
     reminder: tuple[str, bytes] | None = None  # (where, message)
 
@@ -240,7 +240,7 @@ class Cycle:
         self.result.bump("messages_read")
         try:
             item = parse_headers(raw) if big else parse_message(raw)
-        except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the cycle
+        except Exception as exc:
             log.warning("message_skipped", account=acc.name, folder=folder, ident=ident,
                         reason=f"could not be parsed: {type(exc).__name__}")
             self.result.bump("messages_skipped")
@@ -293,7 +293,7 @@ class Cycle:
                 continue
             try:
                 item = parse_headers(raw)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 log.warning("message_skipped", account=acc.name, folder=folder, ident=e.ident,
                             reason=f"could not be parsed: {type(exc).__name__}")
                 rows.append((e.ident, "error", type(exc).__name__))
@@ -369,10 +369,19 @@ class Cycle:
     # --- notes, drafts, reminders -------------------------------------------------------
 
     def writers(self) -> tuple[dict[str, Writer], Writer]:
-        """The writer per application (its mail's account) and the default one."""
-        by_account = {a.name: Writer(account=a.name, name=self.cfg.identity.name,
-                                     address=a.address, drafts_folder=a.drafts_folder)
-                      for a in self.cfg.accounts}
+        """The writer per application (its mail's account) and the default one.
+
+        A note never goes out from the current employer's address: such an account's
+        drafts are from the user's first private address instead.
+        """
+        private = [a for a in self.cfg.identity.addresses if not self.identity.at_employer(a)]
+        by_account = {}
+        for a in self.cfg.accounts:
+            address = a.address
+            if self.identity.at_employer(address) and private:
+                address = private[0]
+            by_account[a.name] = Writer(account=a.name, name=self.cfg.identity.name,
+                                        address=address, drafts_folder=a.drafts_folder)
         default_name = self.cfg.reminders.account or (
             self.cfg.accounts[0].name if self.cfg.accounts else "")
         default = by_account.get(default_name) or Writer(
@@ -430,7 +439,7 @@ class Cycle:
         """Write the planned drafts and reminder (or, in a dry run, only build them)."""
         templates = load_templates(self.cfg)
         for req in self.result.plan.drafts:
-            writer = next((a for a in self.cfg.accounts if a.address == req.from_address), None)
+            writer = next((a for a in self.cfg.accounts if a.name == req.account), None)
             try:
                 data = build_draft(req, templates)
             except ComposeError as exc:

@@ -100,7 +100,7 @@ class TestMailStoreContract:
 
     def test_missing_tree_names_the_key(self, tmp_path: Path) -> None:
         s = MaildirStore(name="t", address="a@b", path=tmp_path / "none")
-        with pytest.raises(PermanentSourceError, match="accounts.path"):
+        with pytest.raises(PermanentSourceError, match=r"accounts\.path"):
             s.open()
 
     def test_missing_sent_names_the_key(self, tmp_path: Path) -> None:

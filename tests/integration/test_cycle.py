@@ -179,3 +179,25 @@ def test_hostile_mail_and_calendars_are_skipped_with_a_reason(tmp_path: Path) ->
 def _reset_structlog() -> None:
     structlog.reset_defaults()
     logging.getLogger().setLevel(logging.WARNING)
+
+
+def test_no_message_body_in_the_logs(tmp_path: Path) -> None:
+    path = setup(tmp_path, build_demo(NOW))
+    inbox = mailbox.Maildir(tmp_path / "search" / "mail", create=False)
+    inbox.add(_message("Interview invitation: Acme",
+                       b"Hi Alex, we would love to interview you on Zoom. BODY-MARKER-7f3a"))
+    with capture_logs() as logs:
+        run_cycle(load(path), NOW)
+    assert logs and "BODY-MARKER-7f3a" not in repr(logs)
+
+
+def test_drafts_never_come_from_the_employer_address(tmp_path: Path) -> None:
+    path = setup(tmp_path, build_demo(NOW))
+    text = path.read_text().replace('lookback_days = "all"',
+                                    'lookback_days = "all"\naddress = "alex@globex-corp.com"')
+    path.write_text(text)
+    result = run_cycle(load(path), NOW)
+    drafts = tmp_path / "search" / "mail" / ".Drafts" / "cur"
+    froms = {str(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["From"])
+             for p in drafts.iterdir()}
+    assert result.drafts and froms == {"Alex Morgan <alex.morgan@example.net>"}

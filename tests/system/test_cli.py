@@ -150,8 +150,8 @@ class TestExplain:
             obj = json.loads(out)
             assert len(obj["events"]) <= 50
             for ev in obj["events"]:
-                assert ev["all_day"] or "T" in ev["start"] and ("+" in ev["start"]
-                                                               or "-" in ev["start"][10:])
+                assert ev["all_day"] or ("T" in ev["start"] and ("+" in ev["start"]
+                                                               or "-" in ev["start"][10:]))
         else:
             assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -22,12 +22,12 @@ from icalendar import Calendar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jobsearch import generate  # noqa: E402
-from thankful.demo_data import DemoData  # noqa: E402
-from thankful.demo_data import build_demo  # noqa: E402
+from jobsearch import generate
+from thankful.demo_data import DemoData
+from thankful.demo_data import build_demo
 
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
-NOWS = (NOW, datetime(2025, 11, 3, 7, 30, tzinfo=timezone.utc),      # a Monday, DST change
+NOWS = (NOW, datetime(2025, 11, 3, 7, 30, tzinfo=UTC),      # a Monday, DST change
         datetime(2026, 1, 4, 23, 0, tzinfo=ZoneInfo("Asia/Kolkata")))  # a Sunday, year start
 SEEDS = range(40)
 
@@ -93,7 +93,7 @@ def check_calendars(data: DemoData, now: datetime) -> None:
         for ev in events:
             start = ev.decoded("DTSTART")
             if not isinstance(start, datetime):
-                start = datetime.combine(cast(date, start), datetime.min.time(), timezone.utc)
+                start = datetime.combine(cast(date, start), datetime.min.time(), UTC)
             assert start < now, ev.get("SUMMARY")
         assert not recurring_ical_events.of(cal).between(now, now + timedelta(days=400))
 

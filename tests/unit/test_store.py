@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from thankful.core.rules import Signal
 from thankful.core.rules import ThreadRef
 from thankful.errors import StateError
 
-NOW = datetime(2026, 3, 3, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
 
 
 def test_files_are_private_and_schema_versioned(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import mailbox
 import os
 from pathlib import Path
+from typing import Literal
 
 from thankful.errors import PermanentSourceError
 from thankful.ports import Entry
@@ -150,7 +151,7 @@ class MaildirStore:
 
     # --- writing ---------------------------------------------------------------------
 
-    def _add(self, folder: str, data: bytes, subdir: str, flags: str) -> str:
+    def _add(self, folder: str, data: bytes, subdir: Literal["new", "cur"], flags: str) -> str:
         box = mailbox.Maildir(self.folder_path(folder), factory=None, create=False)
         msg = mailbox.MaildirMessage(data)
         msg.set_subdir(subdir)

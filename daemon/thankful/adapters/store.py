@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Iterable
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -70,10 +71,8 @@ def _dt(value: str | None) -> datetime | None:
 def ensure_private_dir(path: Path) -> None:
     """Create thankful's own folder readable by the user alone."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
+    with suppress(OSError):
         os.chmod(path, 0o700)
-    except OSError:
-        pass
 
 
 class Store:

@@ -68,9 +68,9 @@ _TEXT_MODES: tuple[Mode, ...] = ("onsite", "video", "phone")
 class _Score:
     """Evidence per kind, with the reasons that produced it."""
 
-    points: dict[Kind, float] = field(default_factory=lambda: {k: 0.0 for k in _SCORED})
+    points: dict[Kind, float] = field(default_factory=lambda: dict.fromkeys(_SCORED, 0.0))
     reasons: dict[Kind, list[str]] = field(default_factory=lambda: {k: [] for k in _SCORED})
-    strongest: dict[Kind, float] = field(default_factory=lambda: {k: 0.0 for k in _SCORED})
+    strongest: dict[Kind, float] = field(default_factory=lambda: dict.fromkeys(_SCORED, 0.0))
 
     def add(self, kind: Kind, weight: float, reason: str) -> None:
         self.points[kind] += weight

@@ -104,6 +104,8 @@ class DraftRequest:
     variant: int
     now: datetime
     tz: ZoneInfo
+    #: The account whose Drafts folder gets it.
+    account: str = ""
     #: People known only by name whom the draft asks the recipient to thank.
     pass_on: tuple[str, ...] = ()
 
@@ -255,7 +257,7 @@ def build_draft(req: DraftRequest, templates: Mapping[str, tuple[Template, ...]]
 def _verify(data: bytes, expect: Mapping[str, list[str]]) -> None:
     """Parse the message back: exactly the intended recipients, no smuggled headers."""
     back = BytesParser(policy=email.policy.default).parsebytes(data)
-    names = [k.lower() for k in back.keys()]
+    names = [k.lower() for k in back]
     allowed = {"from", "to", "subject", "date", "message-id", "in-reply-to", "references",
                "x-thankful-note", "x-thankful-kind", "x-thankful-reminder", "content-type",
                "content-transfer-encoding", "mime-version"}

@@ -14,11 +14,11 @@ from functools import cache
 from typing import Literal
 
 from thankful.core import lexicon
+from thankful.core.model import ROLES
 from thankful.core.model import Address
 from thankful.core.model import Attendee
 from thankful.core.model import Identity
 from thankful.core.model import Person
-from thankful.core.model import ROLES
 from thankful.core.model import Role
 
 _FLAGS = re.IGNORECASE | re.MULTILINE

@@ -137,7 +137,7 @@ def html_to_text(markup: str) -> str:
     try:
         parser.feed(markup)
         parser.close()
-    except Exception:  # noqa: BLE001 - html.parser is lenient; belt and braces
+    except Exception:
         pass
     parser.flush()
     lines = [_HSPACE.sub(" ", line).strip() for line in parser.lines]

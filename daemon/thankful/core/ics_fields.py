@@ -43,7 +43,7 @@ def known_zone(name: str) -> tzinfo | None:
     return zone
 
 
-def dt(comp: Component, name: str) -> Any:  # noqa: ANN401 - a date, datetime, duration or period
+def dt(comp: Component, name: str) -> Any:
     """The parsed value of a date-time property that is known to be present and valid."""
     prop: Any = comp[name]
     return prop.dt
@@ -71,7 +71,7 @@ def vtimezone_zone(lines: list[str]) -> tzinfo:
     return zone
 
 
-def date_if_said(prop: Any) -> Any:  # noqa: ANN401 - any date-time property and its value
+def date_if_said(prop: Any) -> Any:
     """The value, as a date when VALUE=DATE says so (with a TZID, icalendar returns a datetime)."""
     value = prop.dt
     if isinstance(value, datetime) and str(prop.params.get("VALUE", "")).upper() == "DATE":
@@ -79,7 +79,7 @@ def date_if_said(prop: Any) -> Any:  # noqa: ANN401 - any date-time property and
     return value
 
 
-def single(comp: Component, name: str) -> Any:  # noqa: ANN401 - any property class
+def single(comp: Component, name: str) -> Any:
     """A property that should occur once; a repeated one keeps its first value."""
     prop = comp.get(name)
     if isinstance(prop, list):
@@ -146,7 +146,7 @@ def synthetic_uid(comp: Component) -> str:
     return "no-uid-" + hashlib.sha256(seed.encode("utf-8", "replace")).hexdigest()[:16]
 
 
-def repair_rule(prop: Any) -> vRecur | None:  # noqa: ANN401 - a vRecur or a vBroken
+def repair_rule(prop: Any) -> vRecur | None:
     """A usable vRecur from an RRULE/EXRULE, repairing CDO's 'BYDAY=MO\\, TU'; None if hopeless."""
     if isinstance(prop, vRecur):
         return prop

@@ -35,7 +35,7 @@ def email_of(value: str) -> str | None:
     return text.lower() if _EMAIL.match(text) else None
 
 
-def _param(params: Any, name: str) -> str:  # noqa: ANN401 - icalendar's Parameters or None
+def _param(params: Any, name: str) -> str:
     """A parameter as one stripped string ('' when absent); lists give their first item."""
     value = params.get(name) if params is not None else None
     if isinstance(value, list | tuple):
@@ -50,7 +50,7 @@ def _name(cn: str) -> str:
     return cn
 
 
-def person(prop: Any) -> Attendee:  # noqa: ANN401 - a vCalAddress or a vBroken
+def person(prop: Any) -> Attendee:
     """One ORGANIZER/ATTENDEE property (vCalAddress, or vBroken kept by icalendar) as an Attendee.
 
     The EMAIL parameter wins when it holds an address: it is the person's real

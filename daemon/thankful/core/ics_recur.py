@@ -30,7 +30,7 @@ _COUNT_UNTIL = re.compile(r"(^|;)(COUNT|UNTIL)=[^;]*", re.IGNORECASE)
 _MAXYEAR = 9999
 
 
-def _first(rule: vRecur, key: str, default: object = None) -> Any:  # noqa: ANN401 - any part
+def _first(rule: vRecur, key: str, default: object = None) -> Any:
     value = rule.get(key)
     if isinstance(value, list):
         return value[0] if value else default

@@ -113,7 +113,7 @@ def decode_words(value: str) -> str:
     chunks = []
     try:
         parts = decode_header(value)
-    except Exception:  # noqa: BLE001 - never raise on bad input
+    except Exception:
         return value
     for chunk, charset in parts:
         if isinstance(chunk, str):
@@ -128,7 +128,7 @@ def decode_unstructured(value: str, problem: Problem = _ignore) -> str:
     value = value[:MAX_HEADER]
     try:
         text = str(POLICY.header_factory("subject", value))
-    except Exception:  # noqa: BLE001 - the new parser gave up: compat32 decoding
+    except Exception:
         text = decode_words(value)
     if "\ufffd" in text and "\ufffd" not in value:
         problem("undecodable characters in a header: replaced")
@@ -148,7 +148,7 @@ def addresses(msg: EmailMessage, name: str, problem: Problem = _ignore) -> tuple
     for value in raw_values(msg, name):
         try:
             pairs = getaddresses([value[:MAX_HEADER]])
-        except Exception:  # noqa: BLE001 - never raise on bad input
+        except Exception:
             problem(f"unreadable {name} header")
             continue
         for disp, addr in pairs[:MAX_ADDRESSES]:

@@ -123,6 +123,9 @@ class ParsedCalendar:
     problems: tuple[str, ...] = ()
 
 
+_UTC = ZoneInfo("UTC")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Identity:
     """The user, as the core needs to know them."""
@@ -130,7 +133,7 @@ class Identity:
     name: str
     addresses: frozenset[str]
     employer_domains: frozenset[str] = frozenset()
-    timezone: ZoneInfo = ZoneInfo("UTC")
+    timezone: ZoneInfo = _UTC
 
     def is_me(self, email: str | None) -> bool:
         """Whether an address is one of the user's own."""

@@ -48,7 +48,7 @@ from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import recurring_ical_events  # type: ignore[import-untyped]
+import recurring_ical_events
 from icalendar import Calendar
 from icalendar import Component
 from icalendar.prop import vRecur
@@ -294,7 +294,7 @@ class _Parser:
         self._check_rules(comp, uid, "EXRULE")
         return uid
 
-    def _zoned(self, value: Any, tzid: object) -> Any:  # noqa: ANN401 - any date-time value
+    def _zoned(self, value: Any, tzid: object) -> Any:
         """A date-time value made aware in the zone this file means; other values unchanged."""
         if isinstance(value, tuple):  # an RDATE period
             return tuple(self._zoned(v, tzid) for v in value)

@@ -80,11 +80,11 @@ def parse_message(raw: bytes, *, max_text: int = 200_000) -> MailItem:
         head, body = _split_head(raw)
         msg = _parse_head(head, state)
         _walk(msg, body, 0, state, forwarded=False, want_text=True)
-    except Exception as exc:  # noqa: BLE001 - never raise: keep what was read
+    except Exception as exc:
         state.problem(f"message could not be fully parsed: {type(exc).__name__}")
         try:
             msg = _parse_head(_split_head(raw)[0], state)
-        except Exception:  # noqa: BLE001 - never raise on bad input
+        except Exception:
             return MailItem(problems=tuple(state.problems))
     text, new_text = _assemble(state)
     return _item(msg, state, text=text, new_text=new_text)
@@ -96,7 +96,7 @@ def parse_headers(raw: bytes) -> MailItem:
     try:
         msg = _parse_head(_split_head(raw)[0], state)
         return _item(msg, state, text="", new_text="")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         state.problem(f"headers could not be parsed: {type(exc).__name__}")
         return MailItem(problems=tuple(state.problems))
 
@@ -162,7 +162,7 @@ def _split_multipart(body: bytes, boundary: bytes) -> tuple[list[bytes], bool, b
 def _content_type(msg: EmailMessage) -> str:
     try:
         return msg.get_content_type().lower()
-    except Exception:  # noqa: BLE001 - never raise on bad input
+    except Exception:
         return "text/plain"
 
 
@@ -195,7 +195,7 @@ def _walk(
         heads = [_parse_head(h, state) for h, _ in children]
         bodies = [b for _, b in children]
         chosen = _pick_alternative(heads, bodies) if ctype == "multipart/alternative" else -1
-        for i, (child, (_, child_body)) in enumerate(zip(heads, children)):
+        for i, (child, (_, child_body)) in enumerate(zip(heads, children, strict=False)):
             wanted = want_text and (chosen < 0 or i == chosen)
             _walk(child, child_body, depth + 1, state, forwarded=forwarded, want_text=wanted)
     elif ctype == "message/rfc822":  # forwarded inline or as an attachment: read it either way
@@ -212,21 +212,21 @@ def _walk(
 def _boundary(msg: EmailMessage) -> str:
     try:
         return (msg.get_boundary() or "").strip()[:200]
-    except Exception:  # noqa: BLE001 - never raise on bad input
+    except Exception:
         return ""
 
 
 def _disposition(msg: EmailMessage) -> str:
     try:
         return (msg.get_content_disposition() or "").lower()
-    except Exception:  # noqa: BLE001 - never raise on bad input
+    except Exception:
         return ""
 
 
 def _filename(msg: EmailMessage) -> str:
     try:
         name = msg.get_filename() or ""
-    except Exception:  # noqa: BLE001 - never raise on bad input
+    except Exception:
         name = ""
     return clean_header_text(str(name), 255)
 
@@ -275,7 +275,7 @@ def _leaf(
 def _cte(msg: EmailMessage) -> str:
     try:
         return str(msg.get("content-transfer-encoding", "")).strip().lower()
-    except Exception:  # noqa: BLE001 - never raise on bad input
+    except Exception:
         return ""
 
 
@@ -326,7 +326,7 @@ def _text(msg: EmailMessage, body: bytes, ctype: str, state: _State, *, forwarde
     data = _decode_transfer(msg, body, limit)
     try:
         charset = msg.get_content_charset() or ""
-    except Exception:  # noqa: BLE001 - never raise on bad input
+    except Exception:
         charset = ""
     if not charset and ctype == "text/html":  # declared only inside the HTML, if at all
         m = _META_CHARSET.search(data[:4096])

@@ -80,6 +80,7 @@ def plan(notes: Sequence[Note], *, writers: Mapping[str, Writer], default_writer
     """
     variants = _variants(notes)
     groups: dict[tuple[str, str], list[Note]] = {}
+    by_account = {w.account: w for w in (*writers.values(), default_writer)}
     need_address = []
     for n in notes:
         if n.state != "ready":
@@ -88,18 +89,19 @@ def plan(notes: Sequence[Note], *, writers: Mapping[str, Writer], default_writer
             need_address.append(n)
             continue
         w = writers.get(n.application, default_writer)
-        groups.setdefault((w.address, n.deliver_to), []).append(n)
+        groups.setdefault((w.account, n.deliver_to), []).append(n)
     drafts = []
     drafted: set[str] = set()
     if allow_drafts:
-        for (from_addr, to_addr), group in sorted(groups.items()):
-            writer = next(w for w in [*writers.values(), default_writer] if w.address == from_addr)
+        for (account, to_addr), group in sorted(groups.items()):
+            writer = by_account[account]
             own = [n for n in group if n.recipient.email == to_addr]
             passed = [n for n in group if not n.recipient.email]
             lead = own[0] if own else group[0]
             to_name = lead.deliver_name
             drafts.append(DraftRequest(
-                notes=tuple(group), from_name=writer.name, from_address=writer.address,
+                notes=tuple(group), account=account, from_name=writer.name,
+                from_address=writer.address,
                 to_name=to_name, to_address=to_addr,
                 thread=latest_thread(threads, to_addr), variant=variants.get(lead.id, 0),
                 now=now, tz=tz, pass_on=tuple(dict.fromkeys(n.recipient.name for n in passed)),

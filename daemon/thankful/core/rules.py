@@ -482,7 +482,8 @@ def _state(note: Note, rec: NoteRecord | None, sent: Sequence[Outgoing],
         note = replace(note, drafted_at=rec.drafted_at, draft_hash=rec.draft_hash,
                        draft_missing_since=rec.draft_missing_since)
     if rec and rec.user_state in ("done", "dismissed"):
-        return replace(note, state=rec.user_state, done_via=rec.user_via, done_at=rec.user_at,
+        said: NoteState = "done" if rec.user_state == "done" else "dismissed"
+        return replace(note, state=said, done_via=rec.user_via, done_at=rec.user_at,
                        reason=f"you marked it {rec.user_state}")
     mine = {note_hash(note.id), note.draft_hash} - {""}
     # Only mail written after the occasion ended can be its thank-you.

@@ -1,0 +1,51 @@
+"""`thankful run`: the daemon makes its first cycle at start and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from thankful.demo import write_search
+from thankful.demo_data import build_demo
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_first_cycle_then_clean_stop(tmp_path: Path, sig: signal.Signals) -> None:
+    # The search happened just before now, so the daemon's own clock finds it owed.
+    now = datetime.now(ZoneInfo("Europe/Berlin")).replace(microsecond=0) - timedelta(minutes=5)
+    cfg = write_search(tmp_path / "s", build_demo(now), now)
+    proc = subprocess.Popen([sys.executable, "-m", "thankful", "run", "--config", str(cfg)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    drafts = tmp_path / "s" / "mail" / ".Drafts" / "cur"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (drafts.is_dir() and any(drafts.iterdir())):
+        time.sleep(0.2)
+    time.sleep(1)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert drafts.is_dir() and any(drafts.iterdir())
+    events = [json.loads(line)["event"] for line in err.splitlines() if line.startswith("{")]
+    assert "started" in events and "cycle_finished" in events and events[-1] == "stopped"
+    assert "Traceback" not in err
+
+
+def test_run_with_a_bad_config_exits_78(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[identity]\nname = 1\n")
+    proc = subprocess.run([sys.executable, "-m", "thankful", "run", "--config", str(cfg)],
+                          capture_output=True, text=True, timeout=30, check=False,
+                          env=dict(os.environ))
+    assert proc.returncode == 78 and "identity.name" in proc.stderr
