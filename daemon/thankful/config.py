@@ -376,6 +376,8 @@ def system_timezone() -> str:
 
 def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
     """Read and validate a config file."""
+    # Absolute, so that paths in it resolve the same whatever the working directory.
+    path = Path(os.path.abspath(path.expanduser()))
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

@@ -41,7 +41,7 @@ from thankful.core.compose import parse_template
 from thankful.core.model import CalEvent
 from thankful.core.model import Identity
 from thankful.core.model import MailItem
-from thankful.core.parse_ics import parse_calendar
+from thankful.core.model import ParsedCalendar
 from thankful.core.parse_mail import parse_headers
 from thankful.core.parse_mail import parse_message
 from thankful.core.plan import Plan
@@ -151,6 +151,16 @@ def _thread(item: MailItem) -> ThreadRef:
         people.add(item.sender.email)
     return ThreadRef(message_id=item.message_id, references=item.references,
                      subject=item.subject, participants=frozenset(people), date=item.date)
+
+
+def parse_calendar(data: bytes, **kw: Any) -> ParsedCalendar:
+    """The iCalendar parser, imported on first use.
+
+    A rescan with nothing new then never loads icalendar.
+    """
+    from thankful.core.parse_ics import parse_calendar as parse
+
+    return parse(data, **kw)
 
 
 def _events(item: MailItem, tz: Any, now: datetime) -> tuple[list[CalEvent], list[str]]:

@@ -34,7 +34,7 @@ def test_first_cycle_then_clean_stop(tmp_path: Path, sig: signal.Signals) -> Non
         time.sleep(0.2)
     time.sleep(1)
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=10)
+    _out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert drafts.is_dir() and any(drafts.iterdir())
     events = [json.loads(line)["event"] for line in err.splitlines() if line.startswith("{")]
