@@ -75,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     add("status", "the last cycle and the notes by state")
     e = add("explain", "print what thankful makes of one message or .ics file, as JSON")
     e.add_argument("path", type=Path)
+    ev = add("eval", "measure detection on a labelled corpus of .eml files")
+    ev.add_argument("labels", type=Path, metavar="LABELS", help="the labels JSON file")
+    ev.add_argument("dir", type=Path, metavar="DIR", help="the folder of .eml files")
+    sp = add("set-password", "store an account's password in the system keyring")
+    sp.add_argument("account", metavar="ACCOUNT")
     return p
 
 
@@ -337,12 +342,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     cfg = _load(args)
     failed = 0
     for acc in cfg.accounts:
+        store = open_mail_store(acc)
         try:
-            open_mail_store(acc).open(create_drafts=False)
-            print(f"ok: account {acc.name} ({acc.path})")
+            store.open(create_drafts=False)
+            # An adapter may say more: server, TLS, capabilities, the folders it uses.
+            details = getattr(store, "describe", None)
+            lines = details() if details else [str(acc.path)]
+            print(f"ok: account {acc.name}: " + "; ".join(lines))
         except SourceError as exc:
             failed += 1
             print(f"FAILED: account {exc}")
+        finally:
+            store.close()
     for cal in cfg.calendars:
         try:
             n = len(IcsFiles(name=cal.name, location=Path(cal.location)).files())
@@ -374,6 +385,20 @@ def cmd_status(args: argparse.Namespace) -> int:
         counts[n["state"]] = counts.get(n["state"], 0) + 1
     print("notes: " + (", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "none"))
     return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Precision and recall of detection on a labelled corpus."""
+    from thankful.evaluate import run_eval
+
+    return run_eval(args.labels, args.dir)
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    """Store an account's secret in the keyring (read from stdin or a prompt on a tty)."""
+    from thankful.adapters.secrets import set_password
+
+    return set_password(_load(args), args.account)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
