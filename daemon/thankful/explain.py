@@ -15,6 +15,8 @@ from thankful.core.model import Identity
 from thankful.core.model import Person
 from thankful.core.parse_ics import parse_calendar
 from thankful.core.parse_mail import parse_message
+from thankful.core.rules import company_key
+from thankful.core.textdates import with_text_event
 
 MAX_EVENTS = 50
 #: Recurring events are listed inside this window around the file's first event.
@@ -88,6 +90,8 @@ def explain(data: bytes, identity: Identity | None, now: datetime,
             events.extend(parsed.events)
             warnings += list(parsed.problems)
         det = classify_message(item, ident, events)
+        det = with_text_event(det, item, tz, company_key(det.company or ""))
+        events = list(det.events) if not events else events
     return _detection_json(det, events, tz, warnings)
 
 

@@ -55,7 +55,9 @@ from thankful.core.rules import Signal
 from thankful.core.rules import ThreadRef
 from thankful.core.rules import derive
 from thankful.core.rules import note_hash
+from thankful.core.rules import company_key
 from thankful.core.rules import short_id
+from thankful.core.textdates import with_text_event
 from thankful.errors import SourceError
 from thankful.errors import UsageError
 from thankful.ports import MailStore
@@ -103,6 +105,11 @@ def load_templates(cfg: Config) -> dict[str, tuple[Template, ...]]:
 
 def open_mail_store(acc: AccountConfig) -> MailStore:
     """The adapter for an account."""
+    if acc.kind == "imap":
+        # Imported here: a Maildir-only user never loads imapclient.
+        from thankful.adapters.imap import ImapStore
+
+        return ImapStore(acc)
     assert acc.path is not None
     return MaildirStore(name=acc.name, address=acc.address, path=acc.path, layout=acc.layout,
                         folders=acc.folders, sent=acc.sent_folder, drafts=acc.drafts_folder)
@@ -273,6 +280,7 @@ class Cycle:
         for problem in problems:
             log.info("calendar_part_problem", account=acc.name, ident=ident, reason=problem)
         det = classify_message(item, self.identity, events)
+        det = with_text_event(det, item, self.identity.timezone, company_key(det.company or ""))
         if det.kind == "other":
             return (ident, "other", "")
         at = item.date or datetime.fromtimestamp(0).astimezone()

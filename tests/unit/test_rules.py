@@ -60,15 +60,26 @@ def run(signals: list[Signal], now: datetime, *, sent: tuple[Outgoing, ...] = ()
                   ignored=ignored)
 
 
+def iv(name: str, email: str) -> Person:
+    return Person(name=name, email=email, role="interviewer")
+
+
+ANN, BO, DEE = iv("Ann Lee", "ann@acme.example"), iv("Bo Chen", "bo@acme.example"), iv(
+    "Dee Declined", "dee@acme.example")
+
+
 def panel(start: datetime = T0, *, declined: bool = False) -> Signal:
+    """A panel as the classifier reports it: the people it accepted (not me, not the room,
+    not a decliner) with their roles."""
     ev = event("panel-1", start, organizer=att("Carl Coordinator", "carl@acme.example"),
                attendees=(att("Alex", "alex@example.net"), att("Ann Lee", "ann@acme.example"),
                           att("Bo Chen", "bo@acme.example"),
                           att("Room 4B", "room4b@acme.example", cutype="ROOM"),
                           att("Dee Declined", "dee@acme.example",
                               partstat="DECLINED" if declined else "ACCEPTED")))
+    people = (COORD, ANN, BO) if declined else (COORD, ANN, BO, DEE)
     return sig("cal:panel", T0 - timedelta(days=5), mode="video", occasion="interview",
-               events=(ev,), people=(COORD,))
+               events=(ev,), people=people)
 
 
 class TestInterviewNotes:
@@ -123,7 +134,7 @@ class TestInterviewNotes:
         a = panel()
         second = event("panel-2", T0 + timedelta(hours=2),
                        attendees=(att("Ann Lee", "ann@acme.example"),))
-        b = sig("cal:second", T0 - timedelta(days=2), events=(second,))
+        b = sig("cal:second", T0 - timedelta(days=2), events=(second,), people=(ANN,))
         notes = run([a, b], T0 + timedelta(days=1)).notes
         assert [n.recipient.email for n in notes].count("ann@acme.example") == 1
 
@@ -234,7 +245,8 @@ class TestNamesOnly:
             REC, Person(name="Mia Name", role="interviewer")))
         ev = event("onsite", T0, organizer=att("Rita Recruiter", "rita@acme.example"),
                    attendees=(att("Alex", "alex@example.net"), att("Ann Lee", "ann@acme.example")))
-        cal = sig("cal:onsite", T0 - timedelta(days=4), mode="onsite", events=(ev,))
+        cal = sig("cal:onsite", T0 - timedelta(days=4), mode="onsite", events=(ev,),
+                  people=(REC, ANN))
         notes = {n.recipient.name: n for n in run([itinerary, cal], T0 + timedelta(days=1)).notes}
         assert notes["Mia Name"].recipient.email is None
         assert notes["Mia Name"].deliver_to == "rita@acme.example"
@@ -257,3 +269,55 @@ def test_company_key(name: str, key: str) -> None:
 def test_add_working_days(start: str, days: int, expect: str) -> None:
     moment = datetime.fromisoformat(start).replace(tzinfo=TZ)
     assert add_working_days(moment, days, TZ).date().isoformat() == expect
+
+
+class TestOnlyAcceptedPeople:
+    def test_attendees_the_classifier_left_out_are_never_owed(self) -> None:
+        ev = event("x", T0, organizer=att("Greenhouse", "no-reply@greenhouse.io"),
+                   attendees=(att("BER-5F", "acme_313@resource.calendar.google.com"),
+                              att("Ann Lee", "ann@acme.example")))
+        notes = run([sig("cal:x", T0, events=(ev,), people=(ANN,))],
+                    T0 + timedelta(days=1)).notes
+        assert {n.recipient.email for n in notes} == {"ann@acme.example"}
+
+    def test_review_detections_never_add_a_recipient(self) -> None:
+        stranger = Person(name="Sue", email="sue@acme.example", role="recruiter")
+        richer = Person(name="Ann Lee", email="ann@acme.example", role="hiring_manager")
+        unsure = sig("mail:u", T0, kind="recruiter_outreach", people=(stranger, richer))
+        d = derive(signals=[panel()], sent=(), drafts=(), records={}, identity=ME,
+                   policy=Policy(), now=T0 + timedelta(days=1), first_cycle_at=T0,
+                   context=[unsure])
+        assert "sue@acme.example" not in {n.recipient.email for n in d.notes}
+        assert {p.email: p.role for p in d.applications[0].people}["ann@acme.example"] == \
+            "hiring_manager"
+
+
+class TestTextOnlyInterview:
+    def text_event(self, start: datetime) -> CalEvent:
+        return event("text-acme-2026-03-03", start)
+
+    def test_an_email_confirmation_alone_is_an_occasion(self) -> None:
+        s = sig("mail:conf", T0 - timedelta(days=2), events=(self.text_event(T0),),
+                people=(REC, Person(name="Ann Lee", role="interviewer")))
+        notes = run([s], T0 + timedelta(days=1)).notes
+        assert [(n.recipient.name, n.deliver_to) for n in notes] == [
+            ("Ann Lee", "rita@acme.example")]
+
+    def test_calendar_data_of_that_day_wins(self) -> None:
+        s = sig("mail:conf", T0 - timedelta(days=2), events=(self.text_event(T0),),
+                people=(REC, Person(name="Ann Lee", role="interviewer")))
+        notes = run([s, panel()], T0 + timedelta(days=1)).notes
+        assert {n.occasion_key for n in notes} == {"uid:panel-1"}
+
+
+class TestDraftsAndExpiry:
+    def test_an_open_thankful_draft_to_them_serves_a_new_note(self) -> None:
+        old = Outgoing(recipients=frozenset({"ann@acme.example"}), date=T0 - timedelta(days=9),
+                       note_hash="0" * 32)
+        d = run([panel()], T0 + timedelta(hours=6), drafts=(old,))
+        assert {n.recipient.email: n.state for n in d.notes}["ann@acme.example"] == "drafted"
+
+    def test_a_drafted_note_still_expires(self) -> None:
+        draft = Outgoing(recipients=frozenset({"ann@acme.example"}), date=T0 + timedelta(hours=5))
+        d = run([panel()], T0 + timedelta(days=31), drafts=(draft,))
+        assert {n.recipient.email: n.state for n in d.notes}["ann@acme.example"] == "expired"

@@ -30,9 +30,13 @@ from thankful.core.model import Person
 from thankful.core.model import Role
 
 # When one person plays several parts, the most specific one names them.
+# A calendar organizer with nothing else known defaults to "recruiter", so an explicit
+# "coordinator" ranks above it.
 _ROLE_RANK: dict[Role, int] = {
-    "hiring_manager": 0, "recruiter": 1, "coordinator": 2, "referrer": 3, "interviewer": 4
+    "hiring_manager": 0, "coordinator": 1, "recruiter": 2, "referrer": 3, "interviewer": 4
 }
+#: Calendar UIDs of interviews known only from a message's text (no calendar data).
+TEXT_UID_PREFIX = "text-"
 _COMPANY_SUFFIXES = re.compile(
     r"[\s,]+(inc|inc\.|llc|ltd|ltd\.|limited|gmbh|ag|sa|s\.a\.|bv|b\.v\.|plc|corp|corp\.|"
     r"corporation|co|co\.|company|group|se|oy|ab|as|srl|sas|pty)$",
@@ -308,25 +312,41 @@ def _application(key: str, sigs: list[Signal], identity: Identity,
                  ignored: frozenset[str], extra: Sequence[Person] = ()) -> Application:
     company = next((s.detection.company for s in reversed(sigs) if s.detection.company), key)
     title = next((s.detection.role_title for s in reversed(sigs) if s.detection.role_title), None)
-    people = _merge_people(
-        p for p in [*(p for s in sigs for p in s.detection.people), *extra]
-        if not identity.is_me(p.email) and (p.email or p.name) and person_key(p) not in ignored
-        and (p.email or "").lower() not in ignored
-    )
+
+    def keep(p: Person) -> bool:
+        return (not identity.is_me(p.email) and bool(p.email or p.name)
+                and person_key(p) not in ignored and (p.email or "").lower() not in ignored)
+
+    people = _merge_people(p for s in sigs for p in s.detection.people if keep(p))
+    # Detections still waiting for review never add a recipient; they only tell more
+    # about people already known (a name, a more specific role).
+    known_keys = {person_key(p) for p in people}
+    people = _merge_people([*people, *(p for p in extra if person_key(p) in known_keys)])
     roles = {person_key(p): p for p in people}
     events: dict[tuple[str, str], tuple[CalEvent, Signal]] = {}
+    carriers: dict[tuple[str, str], list[Signal]] = {}
     for s in sigs:
         if s.detection.kind != "interview_invite":
             continue
         for ev in s.detection.events:
             k = _event_key(ev)
+            carriers.setdefault(k, []).append(s)
             if k not in events or _newer(ev, events[k][0]):
                 events[k] = (ev, s)
+    held = [(ev, s) for ev, s in events.values() if not ev.cancelled]
+    # An interview known only from a message's text gives way to calendar data of that day.
+    tz = identity.timezone
+    days = {(ev.start.astimezone(tz).date()) for ev, _ in held
+            if not ev.uid.startswith(TEXT_UID_PREFIX)}
+    cancelled_days = {ev.start.astimezone(tz).date() for ev, _ in events.values()
+                      if ev.cancelled}
+    held = [(ev, s) for ev, s in held if not ev.uid.startswith(TEXT_UID_PREFIX)
+            or ev.start.astimezone(tz).date() not in days | cancelled_days]
     interviews = []
-    for ev, s in sorted(events.values(), key=lambda e: (e[0].start, e[0].uid)):
-        if ev.cancelled:
-            continue
-        interviews.append(_interview(ev, s, roles, sigs, identity, ignored))
+    for ev, s in sorted(held, key=lambda e: (e[0].start, e[0].uid)):
+        people_here = _merge_people(p for c in carriers[_event_key(ev)]
+                                    for p in c.detection.people if keep(p))
+        interviews.append(_interview(ev, s, roles, people_here, sigs, identity, ignored))
     offer_at = next((s.at for s in sigs if s.detection.kind == "offer"), None)
     rejected = any(s.detection.kind == "rejection" for s in sigs)
     threads = tuple(s.thread for s in sigs if s.thread)
@@ -336,43 +356,58 @@ def _application(key: str, sigs: list[Signal], identity: Identity,
 
 
 def _interview(ev: CalEvent, sig: Signal, roles: Mapping[str, Person],
-               sigs: Sequence[Signal], identity: Identity,
+               people_here: Sequence[Person], sigs: Sequence[Signal], identity: Identity,
                ignored: frozenset[str]) -> Interview:
+    """Who ran one interview.
+
+    Only people the classifier accepted for the messages or calendar objects that
+    carry this event can be owed a note: it already left out the user, robots, rooms,
+    resources and people who declined.
+    """
     det = sig.detection
     occasion: Occasion = "interview"
     text = f"{ev.summary} {ev.description}".lower()
     if det.occasion == "phone_screen" or ("screen" in text and det.mode in (None, "phone")):
         occasion = "phone_screen"
+    accepted = {p.email: p for p in people_here if p.email}
+
+    def role_of(email: str, fallback: Person) -> Person:
+        return roles.get(email) or accepted.get(email) or fallback
+
     candidates: list[Person] = []
     for att in ev.attendees:
-        if (att.partstat == "DECLINED" or att.cutype not in ("INDIVIDUAL", "")
-                or not att.email or identity.is_me(att.email) or identity.at_employer(att.email)):
-            continue
-        known = roles.get(att.email)
-        candidates.append(known or Person(name=att.name, email=att.email, role="interviewer"))
+        if (att.email and att.email in accepted and att.partstat != "DECLINED"
+                and att.cutype in ("INDIVIDUAL", "") and not identity.at_employer(att.email)):
+            candidates.append(role_of(att.email, accepted[att.email]))
     org = ev.organizer
-    if org and org.email and not identity.is_me(org.email) and not identity.at_employer(org.email):
-        known = roles.get(org.email)
-        organizer = known or Person(name=org.name, email=org.email, role="recruiter")
+    if org and org.email and org.email in accepted and not identity.at_employer(org.email):
+        organizer = role_of(org.email, accepted[org.email])
         if occasion == "phone_screen" or not candidates or organizer.role in (
                 "interviewer", "hiring_manager"):
             candidates.insert(0, organizer)
+    # People the messages name for this interview without (or beside) calendar data:
+    # the sender of a screen, interviewers listed in the text, by name if need be.
+    wanted: tuple[Role, ...] = ("interviewer", "hiring_manager")
+    if occasion == "phone_screen":
+        wanted = ("recruiter", "coordinator", "hiring_manager", "interviewer")
+    named = [p for p in people_here if p.role in wanted]
+    for s in sigs:
+        if s.ident != sig.ident and _itinerary_for(s, ev):
+            named += [p for p in s.detection.people if p.role in wanted and not p.email]
+    listed = {person_key(p) for p in candidates}
+    listed_names = {p.name.strip().lower() for p in candidates if p.name}
+    for p in named:
+        if person_key(p) in listed or (not p.email and p.name.strip().lower() in listed_names):
+            continue
+        if p.email and (identity.is_me(p.email) or identity.at_employer(p.email)):
+            continue
+        candidates.append(roles.get(person_key(p), p))
+        listed.add(person_key(p))
     if occasion == "phone_screen":
         # The recruiter is the one owed after a screen; one note, not one per attendee.
         recruiters = [p for p in candidates if p.role == "recruiter"] or candidates[:1]
         candidates = recruiters[:1]
     else:
-        # Names listed in an itinerary for this interview, without addresses.
-        listed = {person_key(p) for p in candidates}
-        listed_names = {p.name.strip().lower() for p in candidates if p.name}
-        for s in sigs:
-            if s.ident != sig.ident and not _same_day(s, ev, identity.timezone):
-                continue
-            for p in s.detection.people:
-                if (p.role == "interviewer" and not p.email and p.name.strip().lower()
-                        not in listed_names and person_key(p) not in listed):
-                    candidates.append(p)
-                    listed.add(person_key(p))
         # Recruiters and coordinators who only set the interview up are not interviewers,
         # unless nobody else was there.
         staff = ("recruiter", "coordinator")
@@ -390,11 +425,12 @@ def _interview(ev: CalEvent, sig: Signal, roles: Mapping[str, Person],
                      mode=det.mode)
 
 
-def _same_day(sig: Signal, ev: CalEvent, tz: ZoneInfo) -> bool:
-    """Whether an itinerary without calendar data speaks of this interview's day."""
+def _itinerary_for(sig: Signal, ev: CalEvent) -> bool:
+    """Whether a message without calendar data lists the people of this interview."""
     if sig.detection.kind != "interview_invite" or sig.detection.events:
         return False
-    if not any(p.role == "interviewer" and not p.email for p in sig.detection.people):
+    if not any(p.role in ("interviewer", "hiring_manager") and not p.email
+               for p in sig.detection.people):
         return False
     # An itinerary is sent in the days before the interview it lists.
     return timedelta(0) <= ev.start - sig.at <= timedelta(days=14)
@@ -495,7 +531,11 @@ def _state(note: Note, rec: NoteRecord | None, sent: Sequence[Outgoing],
                            reason="a message to them is in Sent")
     if now < note.ready_at:
         return replace(note, state="waiting", reason="the occasion has not ended long enough ago")
-    in_drafts = any((d.note_hash and d.note_hash in mine)
+    if now >= note.expires_at:
+        return replace(note, state="expired", reason="not sent in time")
+    # A draft to them counts: ours (by header, or any of ours still unsent to that
+    # address, so one person never gets two drafts) or one the user wrote after it.
+    in_drafts = any((d.note_hash and (d.note_hash in mine or note.deliver_to in d.recipients))
                     or (note.deliver_to in d.recipients and d.date >= after) for d in drafts)
     if note.drafted_at or in_drafts:
         if in_drafts:
@@ -505,12 +545,8 @@ def _state(note: Note, rec: NoteRecord | None, sent: Sequence[Outgoing],
         if now - missing >= policy.draft_gone:
             return replace(note, state="dismissed", draft_missing_since=missing,
                            reason="its draft was deleted unsent")
-        if now >= note.expires_at:
-            return replace(note, state="expired", reason="not sent in time")
         return replace(note, state="drafted", draft_missing_since=missing,
                        reason="its draft is gone from Drafts; dismissed if it stays gone")
-    if now >= note.expires_at:
-        return replace(note, state="expired", reason="not sent in time")
     if note.occasion_end < first_cycle_at - policy.backfill:
         return replace(note, state="history",
                        reason="older than the backfill window when thankful started")
