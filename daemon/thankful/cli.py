@@ -110,6 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `thankful owed | head`: the reader left; say nothing more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILURE
     except Exception:
         import structlog
 
@@ -155,11 +160,17 @@ def _parse_now(text: str | None, cfg: Config) -> datetime:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """One cycle."""
+    from thankful.adapters.lock import StateLock
     from thankful.service import run_cycle
 
     cfg = _load(args)
     now = _parse_now(args.now, cfg)
-    result = run_cycle(cfg, now, dry_run=args.dry_run)
+    if args.dry_run:
+        result = run_cycle(cfg, now, dry_run=True)
+    else:
+        # While the daemon runs a cycle, wait for it rather than fail at once.
+        with StateLock(cfg.state_dir, wait=60):
+            result = run_cycle(cfg, now, explicit_now=args.now is not None)
     _print_cycle(result, cfg)
     return EXIT_OK if result.ok else EXIT_FAILURE
 
@@ -204,13 +215,15 @@ def _print_cycle(result: Any, cfg: Config, *, verbose: bool = False) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the sample job search and run one cycle on it."""
     from thankful import demo
+    from thankful.adapters.lock import StateLock
     from thankful.config import load
     from thankful.service import run_cycle
 
     target = Path(args.dir).resolve()
     now = demo.prepare(target)
     cfg = load(target / "config.toml")
-    result = run_cycle(cfg, now)
+    with StateLock(cfg.state_dir, wait=60):
+        result = run_cycle(cfg, now)
     print(f"thankful demo in {target}\n")
     print("A sample job search was built: mail in mail/ (Maildir++), a calendar in calendar/ "
           "(a vdir),\nand a config in config.toml whose state lives in state/.\n")

@@ -17,6 +17,8 @@ from types import FrameType
 
 import structlog
 
+from thankful.adapters.lock import StateLock
+from thankful.config import Config
 from thankful.config import load
 from thankful.errors import EXIT_OK
 from thankful.errors import ThankfulError
@@ -25,14 +27,19 @@ log = structlog.get_logger("thankful.daemon")
 
 
 def run(config_path: Path) -> int:
-    """Run until SIGTERM or SIGINT; returns the exit status."""
+    """Run until SIGTERM or SIGINT; returns the exit status (2 if another holds the lock)."""
+    cfg = load(config_path)
+    with StateLock(cfg.state_dir):
+        return _serve(cfg, config_path)
+
+
+def _serve(cfg: Config, config_path: Path) -> int:
     from apscheduler.events import EVENT_JOB_ERROR
     from apscheduler.events import JobExecutionEvent
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from thankful.service import run_cycle
 
-    cfg = load(config_path)
     stop = threading.Event()
 
     def cycle() -> None:

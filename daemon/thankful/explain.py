@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
@@ -12,6 +13,8 @@ from thankful.core.classify import classify_message
 from thankful.core.model import CalEvent
 from thankful.core.model import Detection
 from thankful.core.model import Identity
+from thankful.core.model import MailItem
+from thankful.core.model import first_name
 from thankful.core.model import Person
 from thankful.core.parse_ics import parse_calendar
 from thankful.core.parse_mail import parse_message
@@ -78,21 +81,37 @@ def explain(data: bytes, identity: Identity | None, now: datetime,
         events = list(parsed.events)
     else:
         item = parse_message(data)
+        if not (item.sender or item.subject or item.message_id or item.date or item.to):
+            raise ValueError("neither an email message nor an iCalendar file")
         warnings += list(item.problems)
-        ident = identity or Identity(
-            name="", addresses=frozenset([*item.delivered_to, *(a.email for a in item.to
-                                                                 if a.email)][:1]),
-            timezone=tz)
         events = []
         for part in item.calendar_parts:
-            parsed = parse_calendar(part, default_tz=tz, window_start=now - WINDOW_BEFORE * 5,
-                                    window_end=now + WINDOW_AFTER)
+            start, end = _window(part, tz, now)
+            parsed = parse_calendar(part, default_tz=tz, window_start=start, window_end=end)
             events.extend(parsed.events)
             warnings += list(parsed.problems)
+        ident = identity or Identity(name="", addresses=_recipient(item, events), timezone=tz)
         det = classify_message(item, ident, events)
         det = with_text_event(det, item, tz, company_key(det.company or ""))
         events = list(det.events) if not events else events
     return _detection_json(det, events, tz, warnings)
+
+
+def _recipient(item: MailItem, events: list[CalEvent]) -> frozenset[str]:
+    """Who the user is, without a config: the address the message was delivered to."""
+    if item.delivered_to:
+        return frozenset(item.delivered_to[:1])
+    recipients = [a for a in (*item.to, *item.cc) if a.email]
+    attendees = {a.email for ev in events for a in ev.attendees if a.email}
+    for a in recipients:
+        if a.email in attendees:
+            return frozenset({a.email})
+    # "Dana, meet Alex": an introduction names the user it introduces.
+    for a in recipients:
+        first = first_name(a.name)
+        if first and re.search(rf"\bmeet\s+{re.escape(first)}\b", item.new_text):
+            return frozenset({a.email})
+    return frozenset({item.to[0].email}) if item.to and item.to[0].email else frozenset()
 
 
 def _detection_json(det: Detection, events: list[CalEvent], tz: ZoneInfo,

@@ -19,6 +19,7 @@ _STATE = {
     "dismissed": "dismissed",
     "expired": "expired",
     "history": "before thankful started (not drafted)",
+    "gone": "no longer owed",
 }
 
 

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
@@ -433,25 +434,35 @@ class Cycle:
                 if t.message_id in account_of:
                     app_writer[app.key] = by_account[account_of[t.message_id]]
         sent_threads = [o.thread for o in store.outgoing("sent") if o.thread]
-        threads = [t for app in derived.applications for t in app.threads] + sent_threads
+        threads: dict[str, list[ThreadRef]] = {}
+        for app in derived.applications:
+            # A draft replies within the application's own conversations: a sent
+            # message counts only when it answers one of them.
+            ids = {t.message_id for t in app.threads if t.message_id}
+            threads[app.key] = [*app.threads,
+                                *(t for t in sent_threads if ids & set(t.references))]
         r = self.cfg.reminders
-        mail_ok = bool(self.cfg.accounts) and all(self.sent_ok.get(a.name) for a in
-                                                  self.cfg.accounts)
+        blocked = frozenset(a.name for a in self.cfg.accounts if not self.sent_ok.get(a.name))
         self.result.applications = derived.applications
         self.result.notes = derived.notes
         self.result.plan = make_plan(
             derived.notes, writers=app_writer, default_writer=default, threads=threads,
-            now=self.now, tz=self.identity.timezone, reminders_enabled=r.enabled and mail_ok,
+            now=self.now, tz=self.identity.timezone,
+            reminders_enabled=r.enabled and default.account not in blocked,
             every_days=r.every_days, last_slot=store.last_reminder_slot(),
-            suggest_card=r.suggest_card, suggest_gift=r.suggest_gift, allow_drafts=mail_ok)
-        if not mail_ok and self.cfg.accounts:
-            log.warning("drafts_held_back", reason="a mailbox or its Sent folder could not be "
-                        "read, so no note is drafted this cycle")
+            suggest_card=r.suggest_card, suggest_gift=r.suggest_gift,
+            allow_drafts=bool(self.cfg.accounts), blocked_accounts=blocked)
+        for account in sorted(blocked):
+            log.warning("drafts_held_back", account=account,
+                        reason="the mailbox or its Sent folder could not be read, so no note "
+                        "is drafted through it this cycle")
         with store.transaction():
             for n in derived.notes:
                 store.save_note(serde.note_to_dict(n), drafted_at=n.drafted_at,
                                 draft_hash=n.draft_hash,
                                 draft_missing_since=n.draft_missing_since, now=self.now)
+            # Notes no longer implied (an ignored company, a cancelled interview).
+            store.mark_gone({n.id for n in derived.notes}, self.now)
 
     def execute(self) -> None:
         """Write the planned drafts and reminder (or, in a dry run, only build them)."""
@@ -477,6 +488,10 @@ class Cycle:
                                             message_id(req.key, req.from_address), self.now)
                 log.info("draft_appended", account=writer.name, notes=[n.id for n in req.notes],
                          draft=h)
+            drafted = {n.id for n in req.notes}
+            self.result.notes = tuple(
+                replace(n, state="drafted", reason="a draft was written now")
+                if n.id in drafted else n for n in self.result.notes)
             self.result.drafts.append(WrittenDraft(
                 account=writer.name, folder=ms.drafts_folder(), ident=ident, to=req.to_address,
                 subject=subject, note_ids=tuple(n.id for n in req.notes)))
@@ -510,18 +525,25 @@ def _subject(data: bytes) -> str:
     return str(msg["Subject"] or "")
 
 
-def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False,
+def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now: bool = False,
               store_factory: Callable[[AccountConfig], MailStore] = open_mail_store
               ) -> CycleResult:
-    """Run one full cycle at ``now``; every source's failure is in ``result.errors``."""
+    """Run one full cycle at ``now``; every source's failure is in ``result.errors``.
+
+    The caller holds the state lock (:class:`~thankful.adapters.lock.StateLock`) unless
+    this is a dry run. An ``explicit_now`` (``--now``) earlier than the last cycle is
+    refused; the wall clock stepping back is only logged.
+    """
     db_exists = (cfg.state_dir / "thankful.sqlite3").exists()
     store = Store(cfg.state_dir, readonly=dry_run and not db_exists)
     started = datetime.now().astimezone()
     try:
         latest = store.latest_now()
         if latest and now < latest and not dry_run:
-            raise UsageError(f"--now {now.isoformat()} is before the last cycle "
-                             f"({latest.isoformat()}); only --dry-run may go back in time")
+            if explicit_now:
+                raise UsageError(f"--now {now.isoformat()} is before the last cycle "
+                                 f"({latest.isoformat()}); only --dry-run may go back in time")
+            log.warning("clock_went_back", now=now.isoformat(), last_cycle=latest.isoformat())
         if dry_run:
             store.begin_dry_run()
         cycle = Cycle(cfg, store, now, dry_run=dry_run, store_factory=store_factory)

@@ -112,6 +112,18 @@ class TestScan:
         code, out, _ = run(capsys, "scan", "--dry-run", "--now", NOW.isoformat(), "--config", cfg)
         assert code == 0 and "Drafts would be written" not in out
 
+    def test_notes_of_an_ignored_company_are_gone(self, capsys: pytest.CaptureFixture[str],
+                                                  search: Path) -> None:
+        cfg = str(search)
+        assert run(capsys, "scan", "--now", NOW.isoformat(), "--config", cfg)[0] == 0
+        assert json.loads(run(capsys, "owed", "--json", "--config", cfg)[1])
+        assert run(capsys, "ignore", "Northwind Analytics", "--config", cfg)[0] == 0
+        assert run(capsys, "scan", "--now", "2026-03-20T19:00", "--config", cfg)[0] == 0
+        assert json.loads(run(capsys, "owed", "--json", "--config", cfg)[1]) == []
+        states = {n["state"] for n in json.loads(run(capsys, "owed", "--json", "--all",
+                                                     "--config", cfg)[1])}
+        assert states == {"gone"}
+
     def test_failed_source_exits_1_after_the_others(
             self, capsys: pytest.CaptureFixture[str], search: Path) -> None:
         search.write_text(search.read_text() + '\n[[calendars]]\nname = "gone"\nkind = "ics"\n'

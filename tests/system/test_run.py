@@ -49,3 +49,22 @@ def test_run_with_a_bad_config_exits_78(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=30, check=False,
                           env=dict(os.environ))
     assert proc.returncode == 78 and "identity.name" in proc.stderr
+
+
+def test_a_second_daemon_is_refused_with_the_holders_pid(tmp_path: Path) -> None:
+    now = datetime.now(ZoneInfo("Europe/Berlin")).replace(microsecond=0)
+    cfg = write_search(tmp_path / "s", build_demo(now), now)
+    first = subprocess.Popen([sys.executable, "-m", "thankful", "run", "--config", str(cfg)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        lock = tmp_path / "s" / "state" / "lock"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (lock.exists() and lock.read_text().strip()):
+            time.sleep(0.1)
+        second = subprocess.run([sys.executable, "-m", "thankful", "run", "--config", str(cfg)],
+                                capture_output=True, text=True, timeout=30, check=False)
+        assert second.returncode == 2
+        assert f"PID {first.pid}" in second.stderr
+    finally:
+        first.terminate()
+        assert first.wait(timeout=10) == 0

@@ -229,3 +229,27 @@ class TestReminder:
     def test_no_reminder_without_open_notes(self) -> None:
         p = plan([], writers={}, default_writer=WRITER, threads=(), now=NOW, tz=TZ)
         assert p.reminder is None
+
+
+def test_a_recruiters_draft_with_pass_on_speaks_of_the_recruiters_own_occasion() -> None:
+    screen = note("Rita Recruiter", "rita@acme.example", occasion="phone_screen",
+                  role="recruiter", nid="screen")
+    later = START + timedelta(days=7)
+    onsite = Note(**{**{f: getattr(note("Mia Name", None), f) for f in Note.__dataclass_fields__},
+                     "occasion_start": later, "occasion_end": later + timedelta(hours=1),
+                     "deliver_to": "rita@acme.example", "id": "onsite"})
+    p = plan([screen, onsite], writers={}, default_writer=WRITER, threads=(), now=NOW, tz=TZ)
+    [req] = p.drafts
+    body = parse(build_draft(req, TEMPLATES)).get_content()
+    assert "Tuesday" in body and "MIA NAME" not in body and "RITA RECRUITER" in body
+    assert "pass my thanks on to Mia Name" in body
+
+
+@pytest.mark.parametrize("subject", ["Offer: Senior Data Engineer at Northwind Analytics 🎉",
+                                     "Entretien — Équipe données " * 6, "面接のご案内" * 10])
+def test_non_ascii_subjects_are_encoded_cleanly(subject: str) -> None:
+    t = ThreadRef(message_id="<a@b>", subject=subject, participants=frozenset())
+    data = build_draft(request(note("Zoë Ørsted-Müller " * 5, "ann@acme.example"), thread=t),
+                       TEMPLATES)
+    assert b"?q??=" not in data.lower() and b"?b??=" not in data.lower()
+    assert str(parse(data)["Subject"]) == "Re: " + clean(subject)

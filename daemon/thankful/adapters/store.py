@@ -298,6 +298,14 @@ class Store:
             (data["id"], data["application"], data["state"], json.dumps(data),
              _iso(drafted_at), draft_hash, _iso(draft_missing_since), now.isoformat()))
 
+    def mark_gone(self, keep: set[str], now: datetime) -> None:
+        """Mark every note not in ``keep`` as gone (no longer implied by what was seen)."""
+        rows = self._conn.execute("SELECT id FROM notes WHERE state != 'gone'").fetchall()
+        self._conn.executemany(
+            "UPDATE notes SET state = 'gone', data = json_set(data, '$.state', 'gone', "
+            "'$.reason', 'no longer implied by your mail and calendars'), updated_at = ? "
+            "WHERE id = ?", ((now.isoformat(), r[0]) for r in rows if r[0] not in keep))
+
     def notes(self) -> list[dict[str, Any]]:
         """Every note as last derived."""
         rows = self._conn.execute("SELECT data FROM notes ORDER BY json_extract(data, "

@@ -122,8 +122,11 @@ def _primary(notes: Sequence[Note]) -> Note:
 
 def template_name(notes: Sequence[Note], to_address: str | None = None) -> str:
     """Which template a group of notes uses."""
-    if to_address is not None and all(n.recipient.email != to_address for n in notes):
-        return "pass_on"
+    if to_address is not None:
+        own = [n for n in notes if n.recipient.email == to_address]
+        if not own:
+            return "pass_on"
+        notes = own
     main = _primary(notes)
     if main.occasion == "offer":
         return "offer_referrer" if main.is_referrer else "offer_company"
@@ -134,8 +137,10 @@ _MODE_PHRASE = {"phone": "our call", "video": "our video call", "onsite": "hosti
 
 
 def _values(req: DraftRequest) -> dict[str, str]:
-    main = _primary(req.notes)
-    interviews = sorted((n for n in req.notes if n.occasion != "offer"),
+    # The notes to the recipient themselves speak; notes passed on through them do not.
+    own = [n for n in req.notes if n.recipient.email == req.to_address] or list(req.notes)
+    main = _primary(own)
+    interviews = sorted((n for n in own if n.occasion != "offer"),
                         key=lambda n: n.occasion_start)
     when = (interviews[-1] if interviews else main).occasion_start.astimezone(req.tz)
     first = main.recipient.first_name if main.recipient.email == req.to_address else ""
@@ -221,6 +226,19 @@ def _address(name: str, addr: str) -> HAddress:
         raise ComposeError(f"not a usable address: {addr!r} ({exc})") from None
 
 
+def _set_subject(msg: EmailMessage, subject: str) -> None:
+    """Set the Subject, encoding non-ASCII text ourselves.
+
+    The email package of Python 3.11 can fold an encoded subject into an empty encoded
+    word (``=?utf-8?q??=``) that some clients show raw; email.header folds it right.
+    """
+    if subject.isascii():
+        msg["Subject"] = subject
+        return
+    encoded = email.header.Header(subject, "utf-8", header_name="Subject").encode()
+    msg._headers.append(("Subject", encoded))  # noqa: SLF001 - bypasses the refolding
+
+
 def message_id(key: str, from_address: str) -> str:
     """A deterministic Message-ID, so a retried draft is recognisable."""
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
@@ -236,7 +254,7 @@ def build_draft(req: DraftRequest, templates: Mapping[str, tuple[Template, ...]]
     msg = EmailMessage(policy=email.policy.SMTP)
     msg["From"] = _address(req.from_name, req.from_address)
     msg["To"] = _address(req.to_name, req.to_address)
-    msg["Subject"] = text.subject
+    _set_subject(msg, text.subject)
     msg["Date"] = email.utils.format_datetime(req.now)
     msg["Message-ID"] = message_id(req.key, req.from_address)
     if req.thread and req.thread.message_id:
@@ -250,13 +268,18 @@ def build_draft(req: DraftRequest, templates: Mapping[str, tuple[Template, ...]]
     msg["X-Thankful-Kind"] = "draft"
     msg.set_content(text.body, charset="utf-8")
     data = msg.as_bytes()
-    _verify(data, {"to": [req.to_address.lower()], "from": [req.from_address.lower()]})
+    _verify(data, {"to": [req.to_address.lower()], "from": [req.from_address.lower()]},
+            subject=text.subject)
     return data
 
 
-def _verify(data: bytes, expect: Mapping[str, list[str]]) -> None:
+def _verify(data: bytes, expect: Mapping[str, list[str]], subject: str | None = None) -> None:
     """Parse the message back: exactly the intended recipients, no smuggled headers."""
     back = BytesParser(policy=email.policy.default).parsebytes(data)
+    if subject is not None and str(back["Subject"]) != subject:
+        raise ComposeError("the subject did not parse back as written")
+    if b"?q??=" in data.lower() or b"?b??=" in data.lower():
+        raise ComposeError("an empty encoded word in a header")
     names = [k.lower() for k in back]
     allowed = {"from", "to", "subject", "date", "message-id", "in-reply-to", "references",
                "x-thankful-note", "x-thankful-kind", "x-thankful-reminder", "content-type",
@@ -335,7 +358,7 @@ def build_reminder(req: ReminderRequest) -> bytes:
     msg = EmailMessage(policy=email.policy.SMTP)
     msg["From"] = _address("thankful", req.to_address)
     msg["To"] = _address(req.to_name, req.to_address)
-    msg["Subject"] = clean(subject)
+    _set_subject(msg, clean(subject))
     msg["Date"] = email.utils.format_datetime(req.now)
     msg["Message-ID"] = message_id(req.key + "|" + req.to_address, req.to_address)
     msg["X-Thankful-Kind"] = "reminder"

@@ -20,7 +20,9 @@ Mode = Literal["phone", "video", "onsite"]
 Role = Literal["recruiter", "interviewer", "hiring_manager", "coordinator", "referrer"]
 #: What a note thanks someone for; also the template names.
 Occasion = Literal["phone_screen", "interview", "offer"]
-NoteState = Literal["waiting", "ready", "drafted", "done", "dismissed", "expired", "history"]
+NoteState = Literal[
+    "waiting", "ready", "drafted", "done", "dismissed", "expired", "history", "gone"
+]
 
 KINDS: tuple[Kind, ...] = (
     "interview_invite", "offer", "referral_intro", "recruiter_outreach", "rejection", "other"

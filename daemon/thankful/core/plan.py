@@ -68,15 +68,19 @@ def _variants(notes: Sequence[Note]) -> dict[str, int]:
 
 
 def plan(notes: Sequence[Note], *, writers: Mapping[str, Writer], default_writer: Writer,
-         threads: Sequence[ThreadRef], now: datetime, tz: ZoneInfo,
+         threads: Sequence[ThreadRef] | Mapping[str, Sequence[ThreadRef]], now: datetime,
+         tz: ZoneInfo,
          reminders_enabled: bool = True, every_days: int = 1, last_slot: str | None = None,
          suggest_card: bool = True, suggest_gift: bool = True,
-         allow_drafts: bool = True) -> Plan:
+         allow_drafts: bool = True, blocked_accounts: frozenset[str] = frozenset()) -> Plan:
     """Group the ready notes into drafts (one per recipient) and decide on a reminder.
 
     :param writers: the writer per application key (the account its mail came through).
-    :param allow_drafts: False when a Sent folder could not be read this cycle, so a
-        note already sent is never drafted again.
+    :param threads: the conversations a draft may reply to, per application key (or
+        one list for all).
+    :param allow_drafts: False to draft nothing at all this cycle.
+    :param blocked_accounts: accounts whose Sent folder could not be read this cycle:
+        nothing is drafted through them, so a note already sent is never drafted again.
     """
     variants = _variants(notes)
     groups: dict[tuple[str, str], list[Note]] = {}
@@ -94,7 +98,11 @@ def plan(notes: Sequence[Note], *, writers: Mapping[str, Writer], default_writer
     drafted: set[str] = set()
     if allow_drafts:
         for (account, to_addr), group in sorted(groups.items()):
+            if account in blocked_accounts:
+                continue
             writer = by_account[account]
+            app_threads = (threads.get(group[0].application, ()) if isinstance(threads, Mapping)
+                           else threads)
             own = [n for n in group if n.recipient.email == to_addr]
             passed = [n for n in group if not n.recipient.email]
             lead = own[0] if own else group[0]
@@ -103,7 +111,7 @@ def plan(notes: Sequence[Note], *, writers: Mapping[str, Writer], default_writer
                 notes=tuple(group), account=account, from_name=writer.name,
                 from_address=writer.address,
                 to_name=to_name, to_address=to_addr,
-                thread=latest_thread(threads, to_addr), variant=variants.get(lead.id, 0),
+                thread=latest_thread(app_threads, to_addr), variant=variants.get(lead.id, 0),
                 now=now, tz=tz, pass_on=tuple(dict.fromkeys(n.recipient.name for n in passed)),
             ))
             drafted.update(n.id for n in group)
