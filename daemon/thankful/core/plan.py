@@ -105,7 +105,8 @@ def plan(notes: Sequence[Note], *, writers: Mapping[str, Writer], default_writer
                            else threads)
             own = [n for n in group if n.recipient.email == to_addr]
             passed = [n for n in group if not n.recipient.email]
-            lead = own[0] if own else group[0]
+            # The wording follows the note that picks the template: an offer's, if any.
+            lead = next((n for n in own if n.occasion == "offer"), own[0]) if own else group[0]
             to_name = lead.deliver_name
             drafts.append(DraftRequest(
                 notes=tuple(group), account=account, from_name=writer.name,
