@@ -321,3 +321,12 @@ class TestDraftsAndExpiry:
         draft = Outgoing(recipients=frozenset({"ann@acme.example"}), date=T0 + timedelta(hours=5))
         d = run([panel()], T0 + timedelta(days=31), drafts=(draft,))
         assert {n.recipient.email: n.state for n in d.notes}["ann@acme.example"] == "expired"
+
+
+def test_an_interview_i_run_for_my_employer_through_an_ats_owes_nothing() -> None:
+    ev = event("cand", T0, organizer=att("Greenhouse", "no-reply@greenhouse.io"),
+               attendees=(att("Alex", "alex@example.net"), att("Col League", "col@globex.example"),
+                          att("Cand Idate", "cand@gmail.example")))
+    s = sig("cal:cand", T0, company="Acme", events=(ev,),
+            people=(iv("Cand Idate", "cand@gmail.example"),))
+    assert run([s], T0 + timedelta(days=1)).notes == ()

@@ -333,7 +333,10 @@ def _application(key: str, sigs: list[Signal], identity: Identity,
             carriers.setdefault(k, []).append(s)
             if k not in events or _newer(ev, events[k][0]):
                 events[k] = (ev, s)
-    held = [(ev, s) for ev, s in events.values() if not ev.cancelled]
+    # A meeting with colleagues from the user's own employer is theirs to run (an
+    # interview of a candidate, say), not one to be thanked for.
+    held = [(ev, s) for ev, s in events.values() if not ev.cancelled and not any(
+        identity.at_employer(a.email) for a in (*ev.attendees, ev.organizer) if a)]
     # An interview known only from a message's text gives way to calendar data of that day.
     tz = identity.timezone
     days = {(ev.start.astimezone(tz).date()) for ev, _ in held
