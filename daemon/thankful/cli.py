@@ -379,24 +379,36 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """The last cycle and the notes by state."""
+    """Whether the daemon runs, the last cycle per source, the next run, notes by state."""
+    from thankful.adapters.lock import StateLock
     from thankful.adapters.store import Store
 
     cfg = _load(args)
+    pid = StateLock(cfg.state_dir).holder()
+    print(f"daemon: running (PID {pid})" if pid and pid > 0 else
+          "daemon: running" if pid else "daemon: not running")
     with Store(cfg.state_dir, readonly=True) as st:
         run = st.last_run()
         notes = st.notes()
+        next_run = st.get_meta("next_run")
     if not run:
-        print("No cycle has run yet.")
+        print("last cycle: none yet")
         return EXIT_OK
-    print(f"last cycle: {run['started']} ({'ok' if run['ok'] else 'with errors'})")
     summary = run["summary"]
-    for err in summary.get("errors", []):
-        print(f"  error: {err}")
+    took = summary.get("duration_ms")
+    print(f"last cycle: {run['started']} ({'ok' if run['ok'] else 'with errors'}"
+          + (f", {took} ms" if took is not None else "") + ")")
+    for source, result in summary.get("sources", {}).items():
+        print(f"  {source}: {result}")
+    if pid and next_run:
+        print(f"next cycle: {next_run}")
     counts: dict[str, int] = {}
     for n in notes:
         counts[n["state"]] = counts.get(n["state"], 0) + 1
     print("notes: " + (", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "none"))
+    errors = summary.get("errors", [])
+    if errors:
+        print(f"last error: {errors[-1]}")
     return EXIT_OK
 
 

@@ -3,73 +3,177 @@
 A BackgroundScheduler runs the cycle on an interval (coalesced, never two at once,
 with a grace time for late runs); the main thread waits on an Event that the signal
 handlers set, so no real work happens inside a handler. SIGTERM and SIGINT stop it
-cleanly after the cycle in flight.
+after the cycle in flight; SIGHUP rereads the config and keeps the old one if the new
+one is broken. Under systemd it says READY=1 once the lock is held and the scheduler
+runs, reports each cycle in STATUS=, pings the watchdog from a heartbeat job of its
+own (which stops while a cycle hangs past its limit, so systemd restarts it), and says
+STOPPING=1 on the way out.
 """
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
+import time
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import structlog
 
 from thankful.adapters.lock import StateLock
+from thankful.adapters.sdnotify import notify
+from thankful.adapters.sdnotify import watchdog_interval
 from thankful.config import Config
 from thankful.config import load
 from thankful.errors import EXIT_OK
+from thankful.errors import ConfigError
 from thankful.errors import ThankfulError
 
 log = structlog.get_logger("thankful.daemon")
+
+#: A cycle running longer than this is taken as hung: the watchdog pings stop.
+MAX_CYCLE = timedelta(hours=1)
+#: How long a stop waits for the cycle in flight (systemd and the issue allow 10 s).
+STOP_GRACE = 8.0
 
 
 def run(config_path: Path) -> int:
     """Run until SIGTERM or SIGINT; returns the exit status (2 if another holds the lock)."""
     cfg = load(config_path)
     with StateLock(cfg.state_dir):
-        return _serve(cfg, config_path)
+        return Daemon(cfg, config_path).serve()
 
 
-def _serve(cfg: Config, config_path: Path) -> int:
-    from apscheduler.events import EVENT_JOB_ERROR
-    from apscheduler.events import JobExecutionEvent
-    from apscheduler.schedulers.background import BackgroundScheduler
+class Daemon:
+    """The scheduler, its jobs and the signals."""
 
-    from thankful.service import run_cycle
+    def __init__(self, cfg: Config, config_path: Path) -> None:
+        self.cfg = cfg
+        self.config_path = config_path
+        self.stop = threading.Event()
+        self.reload = threading.Event()
+        self.cycle_started: float | None = None
+        self.scheduler: Any = None
 
-    stop = threading.Event()
+    def cycle(self) -> None:
+        """One scan cycle (a scheduler job)."""
+        from thankful.service import run_cycle
 
-    def cycle() -> None:
+        cfg = self.cfg
+        self.cycle_started = time.monotonic()
         try:
-            run_cycle(cfg, datetime.now(cfg.identity.tz).replace(microsecond=0))
+            result = run_cycle(cfg, datetime.now(cfg.identity.tz).replace(microsecond=0))
+            states: dict[str, int] = {}
+            for n in result.notes:
+                states[n.state] = states.get(n.state, 0) + 1
+            status = (f"last cycle {datetime.now(cfg.identity.tz):%H:%M}: "
+                      f"{'ok' if result.ok else f'{len(result.errors)} source(s) failed'}; "
+                      f"{states.get('ready', 0) + states.get('drafted', 0)} note(s) open")
+            notify(f"STATUS={status}")
         except ThankfulError as exc:
             log.error("cycle_failed", error=str(exc))
+            notify(f"STATUS=last cycle failed: {exc}"[:200])
+        finally:
+            self.cycle_started = None
+            job = self.scheduler.get_job("scan") if self.scheduler else None
+            if job and job.next_run_time:
+                from thankful.adapters.store import Store
 
-    def on_error(event: JobExecutionEvent) -> None:
-        log.error("cycle_crashed", error=repr(event.exception), traceback=event.traceback)
+                with Store(cfg.state_dir) as st, st.transaction():
+                    st.set_meta("next_run", job.next_run_time.isoformat())
 
-    scheduler = BackgroundScheduler(
-        timezone=cfg.identity.tz,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
-        executors={"default": {"type": "threadpool", "max_workers": 1}},
-    )
-    scheduler.add_listener(on_error, EVENT_JOB_ERROR)
-    scheduler.add_job(cycle, "interval", minutes=cfg.scan_interval_minutes, jitter=30,
-                      id="scan", next_run_time=datetime.now(cfg.identity.tz))
+    def heartbeat(self) -> None:
+        """Ping the watchdog unless a cycle has hung."""
+        started = self.cycle_started
+        if started is not None and time.monotonic() - started > MAX_CYCLE.total_seconds():
+            log.error("cycle_hung", seconds=int(time.monotonic() - started))
+            return
+        notify("WATCHDOG=1")
 
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        log.info("stopping", signal=signal.Signals(signum).name)
-        stop.set()
+    def _schedule(self) -> None:
+        self.scheduler.add_job(self.cycle, "interval", minutes=self.cfg.scan_interval_minutes,
+                               jitter=min(30, self.cfg.scan_interval_minutes * 6), id="scan",
+                               next_run_time=datetime.now(self.cfg.identity.tz),
+                               replace_existing=True)
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    scheduler.start()
-    log.info("started", config=str(config_path),
-             interval=str(timedelta(minutes=cfg.scan_interval_minutes)))
-    stop.wait()
-    scheduler.shutdown(wait=True)
-    log.info("stopped")
-    return EXIT_OK
+    def _reload(self) -> None:
+        try:
+            new = load(self.config_path)
+        except ConfigError as exc:
+            log.error("reload_refused", error=str(exc), keeping="the running configuration")
+            return
+        if new.state_dir != self.cfg.state_dir:
+            log.error("reload_refused", error="state_dir cannot change while running; restart",
+                      keeping="the running configuration")
+            return
+        self.cfg = new
+        self._schedule()
+        log.info("reloaded", config=str(self.config_path))
+
+    def serve(self) -> int:
+        """Start the scheduler and wait for a signal."""
+        from apscheduler.events import EVENT_JOB_ERROR
+        from apscheduler.events import JobExecutionEvent
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        def on_error(event: JobExecutionEvent) -> None:
+            log.error("cycle_crashed", error=repr(event.exception), traceback=event.traceback)
+
+        self.scheduler = BackgroundScheduler(
+            timezone=self.cfg.identity.tz,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+            executors={"default": {"type": "threadpool", "max_workers": 1},
+                       "heartbeat": {"type": "threadpool", "max_workers": 1}},
+        )
+        self.scheduler.add_listener(on_error, EVENT_JOB_ERROR)
+        self._schedule()
+        ping = watchdog_interval()
+        if ping:
+            self.scheduler.add_job(self.heartbeat, "interval", seconds=ping, id="heartbeat",
+                                   executor="heartbeat", next_run_time=datetime.now())
+
+        def on_stop(signum: int, _frame: FrameType | None) -> None:
+            log.info("stopping", signal=signal.Signals(signum).name)
+            self.stop.set()
+
+        def on_hup(_signum: int, _frame: FrameType | None) -> None:
+            self.reload.set()
+            self.stop.set()  # wake the main thread; it tells reload from stop
+
+        signal.signal(signal.SIGTERM, on_stop)
+        signal.signal(signal.SIGINT, on_stop)
+        signal.signal(signal.SIGHUP, on_hup)
+        self.scheduler.start()
+        notify("READY=1")
+        log.info("started", config=str(self.config_path),
+                 interval=str(timedelta(minutes=self.cfg.scan_interval_minutes)))
+        while True:
+            self.stop.wait()
+            if self.reload.is_set():
+                self.reload.clear()
+                self.stop.clear()
+                notify("RELOADING=1")
+                self._reload()
+                notify("READY=1")
+                continue
+            break
+        notify("STOPPING=1")
+        self.scheduler.shutdown(wait=False)
+        deadline = time.monotonic() + STOP_GRACE
+        while self.cycle_started is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if self.cycle_started is not None:
+            # Abandon the cycle in flight: every step it finished is committed, and a
+            # transaction it left open is rolled back by SQLite on the next start.
+            log.warning("cycle_abandoned", reason="still running at shutdown")
+            log.info("stopped")
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_OK)
+        log.info("stopped")
+        return EXIT_OK

@@ -563,7 +563,10 @@ def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now
         states: dict[str, int] = {}
         for n in res.notes:
             states[n.state] = states.get(n.state, 0) + 1
-        summary = {"counts": res.counts, "notes": states,
+        failed = dict(res.errors)
+        sources = {name: failed.get(name, "ok") for name in
+                   [*(a.name for a in cfg.accounts), *(c.name for c in cfg.calendars)]}
+        summary = {"counts": res.counts, "notes": states, "sources": sources,
                    "errors": [f"{s}: {m}" for s, m in res.errors],
                    "duration_ms": int((datetime.now().astimezone() - started).total_seconds()
                                       * 1000)}

@@ -171,3 +171,13 @@ class TestExplain:
 def test_corpus_is_present_in_ci() -> None:
     if os.environ.get("CI") == "true":
         assert CORPUS.is_dir(), f"{CORPUS} is missing"
+
+
+def test_status_after_a_cycle(capsys: pytest.CaptureFixture[str], search: Path) -> None:
+    cfg = str(search)
+    assert run(capsys, "status", "--config", cfg)[1].splitlines() == [
+        "daemon: not running", "last cycle: none yet"]
+    run(capsys, "scan", "--now", NOW.isoformat(), "--config", cfg)
+    code, out, _ = run(capsys, "status", "--config", cfg)
+    assert code == 0
+    assert "last cycle:" in out and "  demo: ok" in out and "drafted" in out

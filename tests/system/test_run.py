@@ -68,3 +68,49 @@ def test_a_second_daemon_is_refused_with_the_holders_pid(tmp_path: Path) -> None
     finally:
         first.terminate()
         assert first.wait(timeout=10) == 0
+
+
+def test_sd_notify_ready_watchdog_status_stopping_and_sighup(tmp_path: Path) -> None:
+    import socket
+
+    now = datetime.now(ZoneInfo("Europe/Berlin")).replace(microsecond=0) - timedelta(minutes=5)
+    cfg = write_search(tmp_path / "s", build_demo(now), now)
+    sock_path = tmp_path / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(sock_path))
+    sock.settimeout(0.5)
+    env = {**os.environ, "NOTIFY_SOCKET": str(sock_path), "WATCHDOG_USEC": "1000000"}
+    proc = subprocess.Popen([sys.executable, "-m", "thankful", "run", "--config", str(cfg)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    got: list[str] = []
+
+    def collect(until: str, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not any(m.startswith(until) for m in got):
+            try:
+                got.append(sock.recv(4096).decode())
+            except TimeoutError:
+                pass
+
+    try:
+        collect("READY=1")
+        collect("STATUS=")
+        collect("WATCHDOG=1")
+        # A broken config on SIGHUP is refused and the daemon keeps running.
+        cfg.write_text(cfg.read_text() + "\nthis is = not [valid toml\n")
+        proc.send_signal(signal.SIGHUP)
+        collect("RELOADING=1", 10)
+        time.sleep(1)
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        collect("STOPPING=1", 10)
+        _out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        sock.close()
+    assert proc.returncode == 0
+    assert got[0] == "READY=1"
+    assert any(m.startswith("STATUS=last cycle") for m in got)
+    assert "WATCHDOG=1" in got and "STOPPING=1" in got
+    assert "reload_refused" in err

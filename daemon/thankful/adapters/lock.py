@@ -37,6 +37,21 @@ class StateLock:
             return "another thankful"
         return f"thankful (PID {pid})" if pid.isdigit() else "another thankful"
 
+    def holder(self) -> int | None:
+        """The PID holding the lock now, or None when nobody does."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = self.path.read_text().strip()
+            return int(pid) if pid.isdigit() else -1
+        finally:
+            os.close(fd)
+        return None
+
     def __enter__(self) -> StateLock:
         ensure_private_dir(self.state_dir)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
