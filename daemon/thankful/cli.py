@@ -78,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     ev = add("eval", "measure detection on a labelled corpus of .eml files")
     ev.add_argument("labels", type=Path, metavar="LABELS", help="the labels JSON file")
     ev.add_argument("dir", type=Path, metavar="DIR", help="the folder of .eml files")
+    add("install-unit", "write the systemd user units, with a drop-in for your paths")
     sp = add("set-password", "store an account's password in the system keyring")
     sp.add_argument("account", metavar="ACCOUNT")
     return p
@@ -100,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level = "info"
     tlog.configure(level)
     try:
-        handler = globals()[f"cmd_{args.command}"]
+        handler = globals()[f"cmd_{args.command.replace('-', '_')}"]
         return int(handler(args))
     except UserError as exc:
         print(f"thankful: {exc}", file=sys.stderr)
@@ -409,6 +410,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     errors = summary.get("errors", [])
     if errors:
         print(f"last error: {errors[-1]}")
+    return EXIT_OK
+
+
+def cmd_install_unit(args: argparse.Namespace) -> int:
+    """Write the systemd user units and the drop-in naming the paths thankful writes."""
+    from thankful.units import install
+
+    for path in install(_load(args)):
+        print(f"wrote {path}")
+    print("next: systemctl --user daemon-reload && systemctl --user enable --now thankful")
     return EXIT_OK
 
 
