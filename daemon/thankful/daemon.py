@@ -96,8 +96,9 @@ class Daemon:
         notify("WATCHDOG=1")
 
     def _schedule(self) -> None:
-        self.scheduler.add_job(self.cycle, "interval", minutes=self.cfg.scan_interval_minutes,
-                               jitter=min(30, self.cfg.scan_interval_minutes * 6), id="scan",
+        seconds = max(3, round(self.cfg.scan_interval_minutes * 60))
+        self.scheduler.add_job(self.cycle, "interval", seconds=seconds,
+                               jitter=min(30, seconds // 10), id="scan",
                                next_run_time=datetime.now(self.cfg.identity.tz),
                                replace_existing=True)
 
