@@ -8,6 +8,7 @@ validators are pure; only :func:`load` reads a file.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import tomllib
 from collections.abc import Callable
@@ -50,8 +51,28 @@ class AccountConfig:
     folders: tuple[str, ...] = ("INBOX",)
     sent_folder: str = "Sent"
     drafts_folder: str = "Drafts"
-    #: Keys a later adapter (IMAP) reads; kept raw so the core never sees them.
+    #: The server settings of an IMAP account (None for Maildir).
+    imap: ImapSettings | None = None
+    #: The IMAP keys as written in the file, for code that wants them raw.
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImapSettings:
+    """The server part of an ``[[accounts]]`` table with ``kind = "imap"``.
+
+    At most one secret source is named; with none, the system keyring is asked.
+    """
+
+    host: str
+    port: int
+    security: str = "tls"
+    username: str
+    cafile: Path | None = None
+    password_command: str | None = None
+    password_env: str | None = None
+    oauth2_token_command: str | None = None
+    idle: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,7 +120,7 @@ class Config:
     calendars: tuple[CalendarConfig, ...] = ()
     etiquette: Etiquette = Etiquette()
     reminders: Reminders = Reminders()
-    scan_interval_minutes: int = 10
+    scan_interval_minutes: float = 10
 
     @property
     def templates_dir(self) -> Path:
@@ -203,7 +224,7 @@ def _weekdays(v: Any) -> str | None:
 # table name -> key -> (check, required)
 _TOP: dict[str, tuple[Check, bool]] = {
     "state_dir": (_str, False),
-    "scan_interval_minutes": (_int(1, 1440), False),
+    "scan_interval_minutes": (_num(0.05, 1440), False),
 }
 _IDENTITY: dict[str, tuple[Check, bool]] = {
     "name": (_str, True),
@@ -211,12 +232,41 @@ _IDENTITY: dict[str, tuple[Check, bool]] = {
     "employer_domains": (_str_list, False),
     "timezone": (_tz, False),
 }
-# Keys the IMAP adapter (a later issue) reads; accepted so configs written for it load.
-_IMAP_KEYS = ("host", "port", "security", "cafile", "username", "password_command",
-              "password_env", "oauth2_token_command", "idle")
+def _host(v: Any) -> str | None:
+    if not isinstance(v, str) or not v.strip() or any(c.isspace() or c in "/@" for c in v):
+        return 'expected a host name or address like "imap.example.org" (no scheme, no path)'
+    return None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address stays on this machine."""
+    if host.lower().rstrip(".") in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+#: The keys of an IMAP account's server table; refused on a maildir account.
+_IMAP: dict[str, tuple[Check, bool]] = {
+    "host": (_host, False),
+    "port": (_int(1, 65535), False),
+    "security": (_one_of("tls", "starttls", "none"), False),
+    "cafile": (_str, False),
+    "username": (_str, False),
+    "password_command": (_str, False),
+    "password_env": (_str, False),
+    "oauth2_token_command": (_str, False),
+    "idle": (_bool, False),
+}
+_IMAP_KEYS = tuple(_IMAP)
+_SECRET_KEYS = ("password_command", "password_env", "oauth2_token_command")
+_MAILDIR_KEYS = ("path", "layout")
+_DEFAULT_PORTS = {"tls": 993, "starttls": 143, "none": 143}
 _ACCOUNT: dict[str, tuple[Check, bool]] = {
     "name": (_str, True),
-    "kind": (_one_of("maildir"), True),
+    "kind": (_one_of("maildir", "imap"), True),
     "path": (_str, False),
     "layout": (_one_of("maildir++", "verbatim"), False),
     "address": (_email, False),
@@ -224,6 +274,7 @@ _ACCOUNT: dict[str, tuple[Check, bool]] = {
     "folders": (_str_list, False),
     "sent_folder": (_str, False),
     "drafts_folder": (_str, False),
+    **_IMAP,
 }
 _CALENDAR: dict[str, tuple[Check, bool]] = {
     "name": (_str, False),
@@ -273,6 +324,36 @@ def _resolve(base: Path, raw: str) -> Path:
     return p if p.is_absolute() else (base / p)
 
 
+def _check_kind(where: str, acc: Mapping[str, Any], base: Path, problems: list[str]) -> None:
+    """The rules that depend on an account's kind (its keys' own types are checked already)."""
+    kind = acc.get("kind")
+    if kind == "maildir":
+        if "path" not in acc:
+            problems.append(f"{where}path: missing; a maildir account needs its folder")
+        problems += [f"{where}{k}: only for imap accounts" for k in _IMAP_KEYS if k in acc]
+        return
+    if kind != "imap":
+        return
+    problems += [f"{where}{k}: only for maildir accounts" for k in _MAILDIR_KEYS if k in acc]
+    host = acc.get("host")
+    if "host" not in acc:
+        problems.append(f"{where}host: missing; an imap account needs its server's name")
+    security = acc.get("security", "tls")
+    if security == "none" and isinstance(host, str) and not is_loopback(host):
+        # A password in clear text over a network is never what anyone wants.
+        problems.append(f'{where}security: "none" sends the password unencrypted and is '
+                        f'allowed only to this machine (localhost), not to {host!r}; use '
+                        '"tls" or "starttls"')
+    named = [k for k in _SECRET_KEYS if k in acc]
+    if len(named) > 1:
+        problems.append(f"{where}{named[1]}: name at most one of " + ", ".join(_SECRET_KEYS)
+                        + f" (this account also has {named[0]})")
+    cafile = acc.get("cafile")
+    if isinstance(cafile, str) and cafile.strip() and not _resolve(base, cafile).is_file():
+        problems.append(f"{where}cafile: {_resolve(base, cafile)} does not exist; give the "
+                        "PEM file of the CA that signed the server's certificate")
+
+
 def parse(data: Mapping[str, Any], path: Path, env: Mapping[str, str] | None = None) -> Config:
     """Validate parsed TOML; raise :class:`ConfigError` listing every problem."""
     problems: list[str] = []
@@ -295,9 +376,8 @@ def parse(data: Mapping[str, Any], path: Path, env: Mapping[str, str] | None = N
         _check_table("identity.", tables["identity"], _IDENTITY, problems)
     names: set[str] = set()
     for i, acc in enumerate(tables["accounts"]):
-        _check_table(f"accounts[{i}].", acc, _ACCOUNT, problems, also_known=_IMAP_KEYS)
-        if acc.get("kind") == "maildir" and "path" not in acc:
-            problems.append(f"accounts[{i}].path: missing; a maildir account needs its folder")
+        _check_table(f"accounts[{i}].", acc, _ACCOUNT, problems)
+        _check_kind(f"accounts[{i}].", acc, path.parent, problems)
         if acc.get("name") in names:
             problems.append(f"accounts[{i}].name: {acc.get('name')!r} is used twice")
         names.add(str(acc.get("name")))
@@ -327,15 +407,16 @@ def _build(data: Mapping[str, Any], t: Mapping[str, Any], path: Path,
     accounts = []
     for acc in t["accounts"]:
         lookback = acc.get("lookback_days", 120)
+        address = (acc.get("address") or identity.addresses[0]).lower()
         accounts.append(AccountConfig(
-            name=acc["name"], kind=acc["kind"],
-            address=(acc.get("address") or identity.addresses[0]).lower(),
+            name=acc["name"], kind=acc["kind"], address=address,
             path=_resolve(base, acc["path"]) if "path" in acc else None,
             layout=acc.get("layout", "maildir++"),
             lookback_days=None if lookback == "all" else lookback,
             folders=tuple(acc.get("folders", ["INBOX"])),
             sent_folder=acc.get("sent_folder", "Sent"),
             drafts_folder=acc.get("drafts_folder", "Drafts"),
+            imap=_imap_settings(acc, base, address) if acc["kind"] == "imap" else None,
             extra={k: acc[k] for k in _IMAP_KEYS if k in acc},
         ))
     calendars = []
@@ -357,6 +438,16 @@ def _build(data: Mapping[str, Any], t: Mapping[str, Any], path: Path,
         etiquette=Etiquette(**et), reminders=Reminders(**t["reminders"]),
         scan_interval_minutes=data.get("scan_interval_minutes", 10),
     )
+
+
+def _imap_settings(acc: Mapping[str, Any], base: Path, address: str) -> ImapSettings:
+    security = acc.get("security", "tls")
+    return ImapSettings(
+        host=acc["host"], port=acc.get("port", _DEFAULT_PORTS[security]), security=security,
+        username=acc.get("username") or address,
+        cafile=_resolve(base, acc["cafile"]) if "cafile" in acc else None,
+        password_command=acc.get("password_command"), password_env=acc.get("password_env"),
+        oauth2_token_command=acc.get("oauth2_token_command"), idle=acc.get("idle", False))
 
 
 def system_timezone() -> str:

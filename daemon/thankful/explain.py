@@ -14,8 +14,8 @@ from thankful.core.model import CalEvent
 from thankful.core.model import Detection
 from thankful.core.model import Identity
 from thankful.core.model import MailItem
-from thankful.core.model import first_name
 from thankful.core.model import Person
+from thankful.core.model import first_name
 from thankful.core.parse_ics import parse_calendar
 from thankful.core.parse_mail import parse_message
 from thankful.core.rules import company_key
@@ -93,7 +93,7 @@ def explain(data: bytes, identity: Identity | None, now: datetime,
         ident = identity or Identity(name="", addresses=_recipient(item, events), timezone=tz)
         det = classify_message(item, ident, events)
         det = with_text_event(det, item, tz, company_key(det.company or ""))
-        events = list(det.events) if not events else events
+        events = events or list(det.events)
     return _detection_json(det, events, tz, warnings)
 
 

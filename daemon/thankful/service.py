@@ -54,9 +54,9 @@ from thankful.core.rules import Outgoing
 from thankful.core.rules import Policy
 from thankful.core.rules import Signal
 from thankful.core.rules import ThreadRef
+from thankful.core.rules import company_key
 from thankful.core.rules import derive
 from thankful.core.rules import note_hash
-from thankful.core.rules import company_key
 from thankful.core.rules import short_id
 from thankful.core.textdates import with_text_event
 from thankful.errors import SourceError
@@ -195,6 +195,7 @@ class Cycle:
         self.result = CycleResult(run_id=uuid.uuid4().hex[:12], now=now, dry_run=dry_run)
         self.mail: dict[str, MailStore] = {}
         self.sent_ok: dict[str, bool] = {}
+        self.write_failed: set[str] = set()
         self.store_factory = store_factory
 
     def fail(self, source: str, message: str) -> None:
@@ -399,8 +400,11 @@ class Cycle:
             address = a.address
             if self.identity.at_employer(address) and private:
                 address = private[0]
+            ms = self.mail.get(a.name)
+            # The folder the server really uses ("[Gmail]/Drafts", say) names it best.
+            folder = ms.drafts_folder() if ms else a.drafts_folder
             by_account[a.name] = Writer(account=a.name, name=self.cfg.identity.name,
-                                        address=address, drafts_folder=a.drafts_folder)
+                                        address=address, drafts_folder=folder)
         default_name = self.cfg.reminders.account or (
             self.cfg.accounts[0].name if self.cfg.accounts else "")
         default = by_account.get(default_name) or Writer(
@@ -469,6 +473,8 @@ class Cycle:
         templates = load_templates(self.cfg)
         for req in self.result.plan.drafts:
             writer = next((a for a in self.cfg.accounts if a.name == req.account), None)
+            if writer is None or writer.name in self.write_failed:
+                continue
             try:
                 data = build_draft(req, templates)
             except ComposeError as exc:
@@ -482,7 +488,14 @@ class Cycle:
             subject = _subject(data)
             ident = "(dry run)"
             if not self.dry_run:
-                ident = ms.append_draft(data)
+                try:
+                    ident = ms.append_draft(data)
+                except SourceError as exc:
+                    # The connection went away mid-write: the adapter made sure no half
+                    # draft counts; the next cycle finds whatever was saved by its header.
+                    self.write_failed.add(writer.name)
+                    self.fail(writer.name, str(exc).split(": ", 1)[-1])
+                    continue
                 with self.store.transaction():
                     self.store.mark_drafted([n.id for n in req.notes], h, writer.name,
                                             message_id(req.key, req.from_address), self.now)
@@ -504,13 +517,18 @@ class Cycle:
             return
         _, default = self.writers()
         ms = self.mail.get(default.account)
-        if ms is None:
+        if ms is None or default.account in self.write_failed:
             return
         data = build_reminder(req)
         self.result.reminder = (default.account, data)
         if self.dry_run:
             return
-        ms.deliver(data)
+        try:
+            ms.deliver(data)
+        except SourceError as exc:
+            self.result.reminder = None
+            self.fail(default.account, str(exc).split(": ", 1)[-1])
+            return
         with self.store.transaction():
             self.store.mark_reminded(req.slot, message_id(req.key + "|" + req.to_address,
                                                           req.to_address),

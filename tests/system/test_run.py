@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -87,10 +88,8 @@ def test_sd_notify_ready_watchdog_status_stopping_and_sighup(tmp_path: Path) -> 
     def collect(until: str, seconds: float = 30) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and not any(m.startswith(until) for m in got):
-            try:
+            with contextlib.suppress(TimeoutError):
                 got.append(sock.recv(4096).decode())
-            except TimeoutError:
-                pass
 
     try:
         collect("READY=1")
@@ -114,3 +113,41 @@ def test_sd_notify_ready_watchdog_status_stopping_and_sighup(tmp_path: Path) -> 
     assert any(m.startswith("STATUS=last cycle") for m in got)
     assert "WATCHDOG=1" in got and "STOPPING=1" in got
     assert "reload_refused" in err
+
+
+def test_new_mail_is_picked_up_by_itself(tmp_path: Path) -> None:
+    """An invitation and its interview arrive while the daemon runs: the draft follows."""
+    import mailbox
+
+    now = datetime.now(ZoneInfo("Europe/Berlin")).replace(microsecond=0) - timedelta(minutes=5)
+    data = build_demo(now)
+    cfg = write_search(tmp_path / "s", data, now)
+    cfg.write_text("scan_interval_minutes = 0.05\n" + cfg.read_text())
+    # Start with only the noise: no job-search mail, no calendar.
+    for f in (tmp_path / "s" / "calendar").iterdir():
+        f.rename(tmp_path / f.name)
+    inbox = mailbox.Maildir(tmp_path / "s" / "mail", create=False)
+    held = {}
+    for key, msg in list(inbox.items()):
+        if "northwind" in str(msg.get("From", "")).lower() or "greenhouse" in str(
+                msg.get("From", "")).lower():
+            held[key] = msg.as_bytes()
+            inbox.remove(key)
+    proc = subprocess.Popen([sys.executable, "-m", "thankful", "run", "--config", str(cfg)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    drafts = tmp_path / "s" / "mail" / ".Drafts" / "cur"
+    try:
+        time.sleep(4)
+        assert not (drafts.is_dir() and any(drafts.iterdir()))
+        for raw in held.values():
+            inbox.add(raw)
+        for f in tmp_path.glob("*.ics"):
+            f.rename(tmp_path / "s" / "calendar" / f.name)
+        deadline = time.monotonic() + 2 * 3 + 5
+        while time.monotonic() < deadline and not (drafts.is_dir() and any(drafts.iterdir())):
+            time.sleep(0.2)
+        assert drafts.is_dir() and any(drafts.iterdir())
+    finally:
+        proc.terminate()
+        _out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err

@@ -87,3 +87,86 @@ def test_default_paths_follow_xdg(tmp_path: Path) -> None:
     assert default_config_path(env) == Path("/c/thankful/config.toml")
     assert default_state_dir(env) == Path("/s/thankful")
     assert default_state_dir({}) == Path("~/.local/state/thankful").expanduser()
+
+
+# --- IMAP accounts ---------------------------------------------------------------------
+
+IMAP = MINIMAL + '[[accounts]]\nname = "w"\nkind = "imap"\n'
+
+
+def example_imap_blocks() -> list[str]:
+    """The commented IMAP account blocks of config.example.toml, uncommented."""
+    import re
+
+    lines = EXAMPLE.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("# --- IMAP accounts"))
+    blocks: list[str] = []
+    for line in lines[start + 1:]:
+        if line.strip() and not line.startswith("#"):
+            break
+        if re.fullmatch(r"# \[\[accounts\]\]", line):
+            blocks.append("[[accounts]]\n")
+        elif blocks and re.fullmatch(r"# [a-z_0-9]+ = .*", line):
+            blocks[-1] += line[2:] + "\n"
+    return blocks
+
+
+def test_example_imap_blocks_are_valid(tmp_path: Path) -> None:
+    blocks = example_imap_blocks()
+    assert len(blocks) == 5
+    cfg = load(write(tmp_path, MINIMAL + "".join(blocks)))
+    by_name = {a.name: a for a in cfg.accounts}
+    assert set(by_name) == {"work", "gmail", "office", "fastmail", "icloud"}
+    for acc in cfg.accounts:
+        assert acc.kind == "imap" and acc.imap is not None and acc.path is None
+    work = by_name["work"].imap
+    assert work is not None and (work.security, work.port, work.username) == (
+        "starttls", 143, "alex")
+    office = by_name["office"].imap
+    assert office is not None and (office.port, office.security) == (993, "tls")
+    assert office.oauth2_token_command and not office.password_command
+
+
+def test_imap_defaults(tmp_path: Path) -> None:
+    cfg = load(write(tmp_path, IMAP + 'host = "imap.example.org"\n'))
+    imap = cfg.accounts[0].imap
+    assert imap is not None
+    assert (imap.port, imap.security, imap.username, imap.cafile) == (
+        993, "tls", "a@example.net", None)
+    assert cfg.accounts[0].extra == {"host": "imap.example.org"}
+    starttls = load(write(tmp_path, IMAP + 'host = "h"\nsecurity = "starttls"\n'))
+    assert starttls.accounts[0].imap is not None and starttls.accounts[0].imap.port == 143
+
+
+def test_imap_mistakes_are_named(tmp_path: Path) -> None:
+    found = "\n".join(problems(tmp_path, IMAP + (
+        'path = "mail"\nport = 70000\nsecurity = "ssl"\npassword_command = "pass x"\n'
+        'password_env = "PW"\ncafile = "nope.pem"\nidle = "yes"\n')))
+    assert "accounts[0].host: missing" in found
+    assert "accounts[0].path: only for maildir accounts" in found
+    assert "accounts[0].port: expected an integer 1-65535" in found
+    assert 'accounts[0].security: expected one of "tls", "starttls", "none"' in found
+    assert "accounts[0].password_env: name at most one of" in found
+    assert f"accounts[0].cafile: {tmp_path / 'nope.pem'} does not exist" in found
+    assert "accounts[0].idle: expected true or false" in found
+
+
+def test_plaintext_only_to_loopback(tmp_path: Path) -> None:
+    found = problems(tmp_path, IMAP + 'host = "imap.example.org"\nsecurity = "none"\n')
+    assert any('security: "none" sends the password unencrypted' in p for p in found)
+    for host in ("localhost", "127.0.0.1", "::1"):
+        cfg = load(write(tmp_path, IMAP + f'host = "{host}"\nsecurity = "none"\n'))
+        assert cfg.accounts[0].imap is not None and cfg.accounts[0].imap.port == 143
+
+
+def test_imap_keys_refused_on_maildir(tmp_path: Path) -> None:
+    found = problems(tmp_path, MINIMAL + '[[accounts]]\nname = "m"\nkind = "maildir"\n'
+                     'path = "mail"\nhost = "imap.example.org"\n')
+    assert found == ["accounts[0].host: only for imap accounts"]
+
+
+def test_cafile_resolves_against_the_config_folder(tmp_path: Path) -> None:
+    (tmp_path / "ca.pem").write_text("x")
+    cfg = load(write(tmp_path, IMAP + 'host = "h"\ncafile = "ca.pem"\nusername = "U"\n'))
+    imap = cfg.accounts[0].imap
+    assert imap is not None and imap.cafile == tmp_path / "ca.pem" and imap.username == "U"

@@ -25,8 +25,9 @@ _MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|ju
          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
 _DATE = re.compile(
-    _WEEKDAY + r"(?:" + _MONTH + r"\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?|(?P<d2>\d{1,2})(?:st|nd|rd|th)?"
-    r"\s+(?:of\s+)?" + _MONTH.replace("mon>", "mon2>") + r")(?:,?\s+(?P<year>20\d\d))?",
+    _WEEKDAY + r"(?:" + _MONTH + r"\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?|"
+    r"(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH.replace("mon>", "mon2>")
+    + r")(?:,?\s+(?P<year>20\d\d))?",
     re.IGNORECASE)
 _TIME = r"(?P<{n}h>\d{{1,2}})(?:[:.](?P<{n}m>\d\d))?\s*(?P<{n}ap>[ap]\.?m\.?)?"
 _CLOCK = re.compile(

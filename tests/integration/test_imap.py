@@ -1,0 +1,281 @@
+"""The IMAP adapter against a real Dovecot: TLS, logins, errors, APPEND safety, costs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from imapclient.exceptions import IMAPClientAbortError
+
+from integration.dovecot import Dovecot
+from integration.dovecot import ImapUser
+from integration.dovecot import free_port
+from thankful import cli
+from thankful.adapters.imap import ImapStore
+from thankful.config import AccountConfig
+from thankful.errors import PermanentSourceError
+from thankful.errors import TransientSourceError
+
+pytestmark = pytest.mark.integration
+
+
+def mail(n: int, *, note: str | None = None) -> bytes:
+    m = EmailMessage()
+    m["From"] = f"Sender {n} <s{n}@example.org>"
+    m["To"] = "alex.morgan@example.net"
+    m["Subject"] = f"Message {n}"
+    m["Message-ID"] = f"<m{n}@example.org>"
+    if note:
+        m["X-Thankful-Note"] = note
+    m.set_content(f"Body {n}\n" * 10)
+    return m.as_bytes()
+
+
+NOTE = "5f2a" * 8  # an opaque fixed-length value, like note_hash()
+
+
+@pytest.fixture
+def commands() -> Iterator[list[str]]:
+    """Every IMAP command line imapclient sends (LOGIN is redacted by imapclient)."""
+    sent: list[str] = []
+
+    class Grab(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            msg = record.getMessage()
+            if msg.startswith("> "):
+                sent.append(msg[2:].strip("b'\"").split(" ", 1)[1])
+
+    logger = logging.getLogger("imapclient.imaplib")
+    handler, level = Grab(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield sent
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def opened(acc: AccountConfig) -> ImapStore:
+    store = ImapStore(acc, sleep=lambda s: None)
+    store.open()
+    return store
+
+
+class TestConnect:
+    @pytest.mark.parametrize("security", ["starttls", "tls"])
+    def test_tls_with_cafile_and_what_check_shows(self, imap_user: ImapUser,
+                                                  security: str) -> None:
+        store = opened(imap_user.account(security=security))
+        lines = store.describe()
+        store.close()
+        text = "\n".join(lines)
+        how = "STARTTLS" if security == "starttls" else "implicit TLS"
+        assert f"{how}, TLSv1." in text and "certificate verified against cafile" in text
+        assert f"logged in as {imap_user.name} (password from password_env)" in text
+        assert "CONDSTORE yes, IDLE yes, SPECIAL-USE yes" in text
+        assert "scans INBOX" in text and "saves drafts to Drafts (SPECIAL-USE \\Drafts)" in text
+        assert "reads sent mail in Sent (SPECIAL-USE \\Sent)" in text
+
+    def test_plain_only_to_loopback(self, imap_user: ImapUser) -> None:
+        acc = imap_user.account(security="none", cafile=False)
+        store = opened(acc)
+        assert "no TLS" in store.describe()[1]
+        store.close()
+        assert acc.imap is not None
+        far = replace(acc, imap=replace(acc.imap, host="192.0.2.1"))
+        with pytest.raises(PermanentSourceError, match="only to localhost"):
+            ImapStore(far).open()
+
+    def test_non_ascii_password(self, dovecot: Dovecot) -> None:
+        # LOGIN is ASCII only: such a password goes by AUTHENTICATE PLAIN (UTF-8).
+        name, password = dovecot.add_user(password="pässwörd-€-" + "x" * 8)
+        time.sleep(1.1)  # passwd-file looks at a changed file at most once a second
+        store = opened(ImapUser(dovecot, name, password).account())
+        assert store.token("INBOX")
+        store.close()
+
+    def test_wrong_password_is_one_clear_sentence(self, imap_user: ImapUser,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+        acc = imap_user.account()
+        monkeypatch.setenv(imap_user.env, "not-the-password")
+        with pytest.raises(PermanentSourceError) as info:
+            ImapStore(acc).open()
+        msg = str(info.value)
+        assert f"refused the password for {imap_user.name}" in msg
+        assert "not-the-password" not in msg and "\n" not in msg
+
+    @pytest.mark.parametrize("security", ["starttls", "tls"])
+    def test_self_signed_certificate_fails_verification(self, imap_user: ImapUser,
+                                                        security: str) -> None:
+        with pytest.raises(PermanentSourceError) as info:
+            ImapStore(imap_user.account(security=security, cafile=False)).open()
+        assert "certificate of 127.0.0.1 failed verification" in str(info.value)
+        assert "set cafile" in str(info.value)
+
+    def test_unknown_host(self, imap_user: ImapUser) -> None:
+        acc = imap_user.account()
+        assert acc.imap is not None
+        acc = replace(acc, imap=replace(acc.imap, host="no-such-host.invalid"))
+        with pytest.raises((PermanentSourceError, TransientSourceError),
+                           match=r"unknown host|cannot resolve"):
+            ImapStore(acc, sleep=lambda s: None).open()
+
+    def test_refused_connection_retried_with_backoff(self, imap_user: ImapUser) -> None:
+        acc = imap_user.account()
+        assert acc.imap is not None
+        acc = replace(acc, imap=replace(acc.imap, port=free_port()))
+        pauses: list[float] = []
+        with pytest.raises(TransientSourceError, match="refused the connection"):
+            ImapStore(acc, sleep=pauses.append).open()
+        assert len(pauses) == 2 and 0.5 <= pauses[0] <= 1.0 and 1.0 <= pauses[1] <= 2.0
+
+    def test_missing_folder_names_the_key(self, imap_user: ImapUser) -> None:
+        with pytest.raises(PermanentSourceError, match="fix folders"):
+            opened(imap_user.account(folders=("INBOX", "Jobs")))
+
+    def test_check_command(self, imap_user: ImapUser, tmp_path: Path,
+                           capsys: pytest.CaptureFixture[str]) -> None:
+        cfg = tmp_path / "config.toml"
+        cfg.write_text(f"""[identity]
+name = "Alex"
+addresses = ["alex.morgan@example.net"]
+[[accounts]]
+name = "work"
+kind = "imap"
+host = "127.0.0.1"
+port = {imap_user.server.imaps_port}
+cafile = "{imap_user.server.cert}"
+username = "{imap_user.name}"
+password_env = "{imap_user.env}"
+""")
+        cfg.chmod(0o600)
+        imap_user.account()  # sets the environment variable
+        assert cli.main(["check", "--config", str(cfg)]) == 0
+        out = capsys.readouterr().out
+        assert f"ok: account work: reached 127.0.0.1:{imap_user.server.imaps_port}; " \
+               "implicit TLS" in out
+        cfg.write_text(cfg.read_text().replace(imap_user.env, imap_user.env + "_NOPE"))
+        assert cli.main(["check", "--config", str(cfg)]) == 1
+        out = capsys.readouterr().out
+        assert f"FAILED: account work: the environment variable {imap_user.env}_NOPE" in out
+
+
+class TestReading:
+    def test_scan_sends_only_read_only_commands(self, imap_user: ImapUser,
+                                                commands: list[str]) -> None:
+        admin = imap_user.client()
+        for n in range(30):
+            admin.append("INBOX", mail(n))
+            admin.append("Sent", mail(100 + n), flags=[b"\\Seen"])
+        admin.logout()
+        commands.clear()
+        store = opened(imap_user.account())
+        # As the service reads: whole messages in INBOX, header blocks in Sent and Drafts.
+        for folder in ("INBOX", "Sent", "Drafts"):
+            store.token(folder)
+            for e in store.entries(folder):
+                assert store.read(folder, e.ident, headers_only=folder != "INBOX")
+        store.close()
+        verbs = [c.split(" ")[0].upper() for c in commands]
+        assert set(verbs) <= {"STARTTLS", "CAPABILITY", "LOGIN", "LIST", "STATUS", "EXAMINE",
+                              "UID", "LOGOUT"}
+        uid_cmds = [c.upper() for c in commands if c.upper().startswith("UID ")]
+        assert all(c.startswith(("UID SEARCH", "UID FETCH")) for c in uid_cmds)
+        fetches = [c for c in uid_cmds if c.startswith("UID FETCH")]
+        assert all("BODY.PEEK[" in c or "(INTERNALDATE RFC822.SIZE)" in c for c in fetches)
+        # Batched: 30 bodies and 30 headers take one fetch each, not one per message.
+        assert len([c for c in fetches if "BODY.PEEK[]" in c]) == 1
+        assert len([c for c in fetches if "BODY.PEEK[HEADER]" in c]) == 1
+
+    def test_unchanged_folder_costs_one_status(self, imap_user: ImapUser,
+                                               commands: list[str]) -> None:
+        store = opened(imap_user.account(security="tls"))
+        tokens = [store.token(f) for f in ("INBOX", "Sent", "Drafts")]
+        store.close()
+        commands.clear()
+        again = opened(imap_user.account(security="tls"))
+        assert [again.token(f) for f in ("INBOX", "Sent", "Drafts")] == tokens
+        again.close()
+        verbs = [c.split(" ")[0].upper() for c in commands]
+        assert verbs == ["LOGIN", "LIST", "STATUS", "STATUS", "STATUS", "LOGOUT"]
+        assert again.commands == 7  # and the CAPABILITY imaplib sends before logging
+
+    def test_token_ignores_flags_but_sees_new_and_removed_mail(self,
+                                                               imap_user: ImapUser) -> None:
+        admin = imap_user.client()
+        admin.append("INBOX", mail(1))
+        store = opened(imap_user.account())
+        t1 = store.token("INBOX")
+        admin.select_folder("INBOX")
+        admin.add_flags([1], [b"\\Seen"])
+        assert store.token("INBOX") == t1
+        admin.append("INBOX", mail(2))
+        t2 = store.token("INBOX")
+        assert t2 != t1
+        admin.delete_messages([1])
+        admin.expunge()
+        assert store.token("INBOX") not in (t1, t2)
+        admin.logout()
+        store.close()
+
+
+class TestAppend:
+    def drafts(self, user: ImapUser) -> list[int]:
+        admin = user.client()
+        admin.select_folder("Drafts", readonly=True)
+        uids: list[int] = admin.search(["HEADER", "X-Thankful-Note", NOTE])
+        admin.logout()
+        return uids
+
+    def test_same_note_is_never_appended_twice(self, imap_user: ImapUser) -> None:
+        store = opened(imap_user.account())
+        first = store.append_draft(mail(1, note=NOTE))
+        assert store.append_draft(mail(1, note=NOTE)) == first
+        store.close()
+        assert len(self.drafts(imap_user)) == 1
+
+    @pytest.mark.parametrize("stored", [True, False], ids=["after-store", "before-store"])
+    def test_lost_answer_is_searched_before_a_retry(self, imap_user: ImapUser,
+                                                    stored: bool) -> None:
+        store = opened(imap_user.account())
+        real = store._client.append
+
+        def lost(*args: object, **kw: object) -> bytes:
+            if stored:
+                real(*args, **kw)
+            raise IMAPClientAbortError("socket error: EOF")
+
+        store._client.append = lost
+        ident = store.append_draft(mail(1, note=NOTE))
+        store.close()
+        uids = self.drafts(imap_user)
+        assert len(uids) == 1 and ident.endswith(f":{uids[0]}")
+
+    def test_without_appenduid_a_search_confirms(self, imap_user: ImapUser) -> None:
+        store = opened(imap_user.account())
+        real = store._client.append
+        store._client.append = lambda *a, **k: (real(*a, **k), b"Append completed.")[1]
+        ident = store.append_draft(mail(1, note=NOTE))
+        store.close()
+        assert ident.endswith(f":{self.drafts(imap_user)[0]}")
+
+    def test_ok_without_storing_is_not_a_draft(self, imap_user: ImapUser) -> None:
+        store = opened(imap_user.account())
+        store._client.append = lambda *a, **k: b"Append completed."
+        with pytest.raises(TransientSourceError, match="it is not there"):
+            store.append_draft(mail(1, note=NOTE))
+        store.close()
+
+    def test_reminder_is_unseen_in_inbox(self, imap_user: ImapUser) -> None:
+        store = opened(imap_user.account())
+        ident = store.deliver(mail(3))
+        store.close()
+        admin = imap_user.client()
+        admin.select_folder("INBOX", readonly=True)
+        uid = int(ident.split(":")[1])
+        assert b"\\Seen" not in admin.get_flags([uid])[uid]
+        admin.logout()
