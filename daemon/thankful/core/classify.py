@@ -37,8 +37,14 @@ SURE_THRESHOLD = 0.75
 MIN_SCORE = 0.35
 #: The most the subject line alone can add to one kind.
 SUBJECT_CAP = 0.6
-#: A cue this strong overrides an application-received confirmation.
+#: A cue this strong, or a kind's total this high, overrides an application-received
+#: confirmation ("Thank you for your application. We would like to invite you ...").
 STRONG_CUE = 0.45
+STRONG_TOTAL = 0.6
+#: A rejection cue this strong outweighs talk of interviews and offers in the same text
+#: ("thanks for interviewing ... we won't be extending an offer").
+REJECTION_CUE = 0.5
+REJECTION_PENALTY = 0.4
 _SCORED: tuple[Kind, ...] = (
     "offer", "interview_invite", "rejection", "referral_intro", "recruiter_outreach"
 )
@@ -52,7 +58,8 @@ _VIRTUAL = re.compile(r"(?<!\w)(?:virtual|remote|video)[ -]on-?site(?!\w)", re.I
 _ADDRESS = re.compile(
     r"\b\d{1,6}\s+(?:[A-Z0-9][\w.'-]{0,30}\s+){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|"
     r"Drive|Dr|Lane|Ln|Way|Place|Pl|Court|Ct|Square|Sq|Parkway|Pkwy|Plaza|Terrace|Highway|Hwy|"
-    r"Straße|Strasse|Str)\b|\b(?:Suite|Floor)\s+\d+|\b\d+(?:st|nd|rd|th)\s+[Ff]loor\b"
+    r"Straße|Strasse|Str|Green|Quay|Gate|Row|Yard)\b|\b(?:Suite|Floor)\s+\d+|"
+    r"\b\d+(?:st|nd|rd|th)\s+[Ff]loor\b|\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b|\b[A-Z]{2} \d{5}\b"
 )
 _PHONE = re.compile(
     r"(?<![\w/=.#-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)|\d{2,4})[\s.-]\d{3,4}[\s.-]?\d{3,4}"
@@ -112,9 +119,9 @@ def _event_signal(ev: CalEvent) -> tuple[float, str, bool]:
     if m:
         return 0.6, f"summary says {_quote(m.group(0))}", True
     m = rx.search(description)
-    if m and not any_of(p for lang in langs() for p in lang["event_not_interview"]).search(
-        description
-    ):
+    personal = extract.is_freemail(ev.organizer.email if ev.organizer else None)
+    if m and not personal and not any_of(
+            p for lang in langs() for p in lang["event_not_interview"]).search(description):
         return 0.4, f"description says {_quote(m.group(0))}", True
     label = extract.registrable_label(extract.domain_of(ev.organizer.email if ev.organizer else ""))
     chat = any_of(p for lang in langs() for p in lang["event_chat"]).search(summary)
@@ -248,8 +255,47 @@ def _score_attachments(score: _Score, item: MailItem) -> None:
             att.content_type in ("application/pdf", "application/octet-stream")
             or "word" in att.content_type
         ):
-            score.add("offer", 0.4, f"attachment {_quote(att.filename, 40)}")
+            score.add("offer", 0.5, f"attachment {_quote(att.filename, 40)}")
             return
+
+
+def _rejection_outweighs(score: _Score) -> None:
+    if score.strongest["rejection"] < REJECTION_CUE:
+        return
+    for kind in ("interview_invite", "offer"):
+        if score.points[kind] > 0:
+            score.add(kind, -REJECTION_PENALTY, "the text says no (a rejection)")
+
+
+def _first_contact(score: _Score, item: MailItem, own: str, *, has_calendar: bool) -> None:
+    """A recruiter's first message asks for "a short call" too: without any mention of an
+    application, outreach wording outweighs the call (and InMail is an outreach channel)."""
+    sender = item.sender.email if item.sender else ""
+    if re.search(lexicon.OUTREACH_SENDERS, sender.split("@", 1)[0], re.I):
+        score.add("recruiter_outreach", 0.25, "a LinkedIn InMail")
+    if has_calendar or score.points["recruiter_outreach"] < MIN_SCORE:
+        return
+    context = any_of(p for lang in langs() for p in lang["application_context"])
+    if score.points["interview_invite"] > 0 and not context.search(own):
+        score.add("interview_invite", -0.3, "no application mentioned: a first contact")
+
+
+def _cancelled(cal: _Calendar, subject: str, body: str) -> str | None:
+    """Why a mail without calendar data cancels an interview rather than sets one, or None.
+
+    Cancelling words in the subject or text count, unless the same text moves the
+    interview to a new time. Calendar cancellations stay interview invitations that carry
+    their cancelled events: the rules need them to withdraw the interview's note.
+    """
+    if cal.events:
+        return None
+    lang_cancel = any_of(p for lang in langs() for p in lang["cancellation"])
+    m = lang_cancel.search(subject + "\n" + body)
+    if not m:
+        return None
+    if any_of(p for lang in langs() for p in lang["rescheduled"]).search(body):
+        return None
+    return f"an interview cancelled ({_quote(m.group(0), 40)})"
 
 
 def _mode(
@@ -342,9 +388,12 @@ def _finish(
         emails = [a.email for a in ordered]
     for ev in events:
         emails += [ev.organizer.email if ev.organizer else None, *(a.email for a in ev.attendees)]
-    domains = [d for d in (extract.company_domain(e, identity) for e in emails) if d]
     screen = _is_screen(heads, body)
     people = gather_people(item, identity, kind, events, texts, screen=screen, company=None)
+    # People named with their address ("Tom Ashworth (tom@ironbark.com) has requested your
+    # signature") name the company when the mail came from a service.
+    emails += [p.email for p in people if p.role != "referrer"]
+    domains = [d for d in (extract.company_domain(e, identity) for e in emails) if d]
     summaries = "\n".join(ev.summary for ev in events)
     guess = extract.find_company(list(dict.fromkeys(domains)), senders, subject + "\n" + summaries,
                                  texts, [p.name for p in people])
@@ -402,10 +451,17 @@ def classify_message(
         score.points["interview_invite"] += cal.score
         score.strongest["interview_invite"] = max(score.strongest["interview_invite"], cal.score)
         score.reasons["interview_invite"][:0] = cal.reasons
+    _rejection_outweighs(score)
+    _first_contact(score, item, own, has_calendar=bool(cal.events))
     m = any_of(p for lang in langs() for p in lang["application_received"]).search(own)
-    strongest = max(score.strongest[k] for k in ("interview_invite", "offer", "rejection"))
-    if m and strongest < STRONG_CUE:
+    acting: tuple[Kind, ...] = ("interview_invite", "offer", "rejection")
+    strongest = max(score.strongest[k] for k in acting)
+    if m and strongest < STRONG_CUE and max(score.value(k) for k in acting) < STRONG_TOTAL:
         return _other(f"application received confirmation ({_quote(m.group(0), 40)})")
+    cancelled = _cancelled(cal, subject, body)
+    if cancelled:
+        return Detection(kind="other", confidence=0.9, sure=True,
+                         reasons=(cancelled, *cal.reasons))
     best = max(_SCORED, key=lambda k: (score.value(k), -_SCORED.index(k)))
     value = score.value(best)
     if value < MIN_SCORE:

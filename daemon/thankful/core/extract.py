@@ -7,6 +7,7 @@ lexicon; nothing raises on odd input (an unknown value is None or left out).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ from thankful.core.model import ROLES
 from thankful.core.model import Address
 from thankful.core.model import Attendee
 from thankful.core.model import Identity
-from thankful.core.model import Person
 from thankful.core.model import Role
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
@@ -226,15 +226,23 @@ def spelled(label: str, texts: Sequence[str]) -> str:
     """The company as written in the texts ("Acme Robotics" for acme-robotics), else title case."""
     letters = squash(label)
     if 2 <= len(letters) <= 40:
-        # The label's letters with optional spaces or hyphens between them, not inside a URL.
-        rx = re.compile(
-            r"(?<![\w.@/-])" + r"[ -]?".join(map(re.escape, letters)) + r"(?![\w@-])", re.I
-        )
-        for text in texts:
-            for m in rx.finditer(text[:20000]):
-                found = m.group(0)
-                if found[0].isupper() and (not found.isupper() or len(letters) <= 4):
-                    return found
+        # The label's letters with optional spaces, hyphens or "&" between them, not inside a
+        # URL; accents do not count ("Lumière" for lumiere), "_" ends a word ("Acme_Offer").
+        joined = r"(?:[ -]|[ ]?&[ ]?|[ ]and[ ])?".join(map(re.escape, letters))
+        exact = re.compile(rf"(?<![\w.@/-]){joined}(?![^\W_]|[@-])", re.I)
+        # "Kestrel Systems" for kestrelsys, "Oakridge Insurance" for oakridge-ins.
+        longer = re.compile(rf"(?<![\w.@/-]){joined}[^\W\d_]{{1,12}}(?![\w@-])", re.I)
+        for rx, least in ((exact, 2), (longer, 5)):
+            if len(letters) < least:
+                continue
+            for text in texts:
+                text = text[:20000]
+                for m in rx.finditer(unaccented(text)):
+                    found = text[m.start():m.end()]
+                    if not all(w[0].isupper() for w in found.split() if w not in ("&", "and")):
+                        continue
+                    if not found.isupper() or len(letters) <= 4:
+                        return found
     # "emberlight-hq", "getacme": the name as written starts with the core of the label.
     core = _AFFIX.sub("", label.lower()).strip("-_")
     if core != label.lower() and len(squash(core)) >= 3:
@@ -249,7 +257,19 @@ def spelled(label: str, texts: Sequence[str]) -> str:
                 if words[0][0].isupper():
                     return " ".join(words)
     words = [w for w in re.split(r"[-_]+", label) if w]
+    if len(words) == 1:  # "ironbarksoftware" -> "Ironbark Software"
+        ends = "|".join(lexicon.COMPANY_WORDS)
+        split = re.fullmatch(rf"([a-z]{{3,}}?)({ends})", words[0].lower())
+        if split:
+            words = [split.group(1), split.group(2)]
     return " ".join(w.capitalize() for w in words)
+
+
+def unaccented(text: str) -> str:
+    """The text with accents dropped, character for character (same length and offsets)."""
+    if text.isascii():
+        return text
+    return "".join(unicodedata.normalize("NFKD", c)[0] for c in text)
 
 
 _AFFIX = re.compile(
@@ -309,6 +329,22 @@ def find_company(
                     return CompanyGuess(name, f"{source} {m.group(0).strip()!r}")
         if source == "subject" and tenant:
             return CompanyGuess(spelled(tenant, texts), f"careers link ({tenant})")
+    return _service_sender(senders, subject + "\n" + text, people)
+
+
+def _service_sender(senders: Sequence[Address], text: str, people: set[str]) -> CompanyGuess | None:
+    """ "Zephyr Mobility <noreply@smartrecruiters.com>": a service sending in a company's name.
+
+    The name must also appear in the text and not be a person named there.
+    """
+    services = {squash(n) for n in lexicon.SERVICE_NAMES}
+    for addr in senders:
+        name = _clean_company(addr.name)
+        if not is_robot(addr.email) or not _ok_company(name) or squash(name) in services:
+            continue
+        if squash(name) in people or not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
+            continue
+        return CompanyGuess(name, f"sender name {addr.name!r}")
     return None
 
 
@@ -391,103 +427,7 @@ def find_role(subject: str, text: str) -> str | None:
     return None
 
 
-# --- people named in text -----------------------------------------------------------------------
-
-
-def _split_names(segment: str) -> list[tuple[str, str]]:
-    """("Name", "Title") pairs from "Priya Shah (Engineering Manager) and Tom Lee"."""
-    items = re.split(r",\s*and\s+|,\s*|\s+and\s+|\s*&\s*", segment)
-    out: list[tuple[str, str]] = []
-    for item in items:
-        item = item.strip()
-        m = re.match(rf"({_CAPWORD}(?: {_CAPWORD}){{0,3}})\s*(?:\(([^()]*)\))?\s*(.*)$", item)
-        if not m:
-            if out and title_role(item) and not out[-1][1]:
-                out[-1] = (out[-1][0], item)  # "Priya Shah, Engineering Manager"
-                continue
-            break
-        name, title, rest = m.group(1), m.group(2) or "", m.group(3)
-        if title_role(name) and out and not out[-1][1]:
-            out[-1] = (out[-1][0], name)
-            continue
-        out.append((name, title))
-        if rest:
-            break
-    return out
-
-
-def named_people(
-    text: str, company: str | None, *, key: TemplateKey = "people_context"
-) -> list[Person]:
-    """People named without addresses, with a role from their title (interviewer by default)."""
-    found: list[Person] = []
-    segments = [m.group("names") for rx in _templates(key) for m in rx.finditer(text[:20000])]
-    if key == "people_context":
-        m = _INTERVIEWER_LIST.search(text[:20000])
-        if m:
-            segments += [ln.strip(" \t-*•") for ln in m.group(1).splitlines()]
-    pairs = [pair for segment in segments for pair in _split_names(segment)]
-    if key == "people_context":
-        pairs += _schedule(text)
-    for name, title in pairs:
-        name = name.strip()
-        if not _is_person_name(name, company):
-            continue
-        implied = title_role(title) if title else None
-        role: Role
-        if key == "intro_context":
-            role = implied or "hiring_manager"
-        elif "hiring manager" in title.lower():
-            role = "hiring_manager"
-        elif implied in ("recruiter", "coordinator"):
-            role = implied
-        else:  # named as an interviewer; "Engineering Manager" still interviews
-            role = "interviewer"
-        if all(squash(p.name) != squash(name) for p in found):
-            found.append(Person(name=name, email=None, role=role))
-    return found[:12]
-
-
-_INTERVIEWER_LIST = re.compile(
-    r"interviewers?\s*(?:include|are|will be)?\s*:\s*\n((?:[ \t]*[-*•]?[ \t]*\S.*\n?){1,8})", re.I
-)
-_SCHEDULE = re.compile(
-    rf"^[ \t]*\d{{1,2}}[:.]\d{{2}}\b.*?(?P<name>{_CAPWORD}(?: {_CAPWORD}){{1,3}})"
-    r"\s*(?:,\s*(?P<t1>[^\n]{2,80})|\((?P<t2>[^)\n]{2,80})\))\s*$",
-    re.MULTILINE,
-)
-
-
-def _schedule(text: str) -> list[tuple[str, str]]:
-    """(name, title) from itinerary lines: "09:45 Design José Álvarez, Staff Engineer"."""
-    out = []
-    for m in _SCHEDULE.finditer(text[:20000]):
-        words = m.group("name").split()
-        while len(words) > 2 and words[0].isupper():  # "SQL Ingrid Solberg": a topic, then a name
-            words = words[1:]
-        out.append((" ".join(words), m.group("t1") or m.group("t2") or ""))
-    return out[:12]
-
-
-def signature_role(text: str, name: str) -> Role | None:
-    """The role a signature gives its writer ("Jane Doe\nTechnical Recruiter"), else None.
-
-    Only the last lines count, and only the name's line and the three after it when the
-    name is there: job titles quoted in the body ("the Product Manager role") are not the
-    writer's.
-    """
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()][-8:]
-    first = name.split()[0].lower() if name.split() else ""
-    window = lines[-4:]
-    for i in range(len(lines) - 1, -1, -1):
-        if first and first in lines[i].lower() and len(lines[i]) < 60:
-            window = [lines[i].lower().replace(name.lower(), " "), *lines[i + 1:i + 4]]
-            break
-    for line in window:
-        if len(line) < 80 and not re.search(r"\b(?:role|position|opening|interview)\b", line, re.I):
-            role = title_role(line)
-            if role:
-                return role
-    m = re.search(r"\bI(?:'m| am) (?:a |an |the )?([\w -]{0,40}?(?:recruiter|coordinator))\b", text,
-                  re.I)
-    return title_role(m.group(1)) if m else None
+# Shared with people.py, which finds the people named in a text.
+CAPWORD = _CAPWORD
+templates = _templates
+is_person_name = _is_person_name

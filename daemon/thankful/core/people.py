@@ -21,6 +21,7 @@ from thankful.core.model import Person
 from thankful.core.model import Role
 
 MAX_PEOPLE = 16
+_CAP = extract.CAPWORD
 
 
 class _People:
@@ -152,10 +153,11 @@ def gather_people(
         else:
             name = extract.person_name(sender.name, sender.email)
             people.add(name, sender.email or None,
-                       extract.signature_role(item.new_text, name) or "recruiter")
-    if kind == "offer" and item is not None and sender is not None and sender.email:
-        # Colleagues copied on an offer are owed thanks too: the hiring manager when a
-        # recruiter sends it, the recruiter when the hiring manager does.
+                       signature_role(item.new_text, name) or "recruiter")
+    if kind in ("offer", "interview_invite") and item is not None and sender is not None \
+            and sender.email:
+        # Colleagues copied on an offer or an invitation are owed thanks too: the hiring
+        # manager when a recruiter writes, the recruiter when the hiring manager does.
         home = extract.domain_of(sender.email)
         writer = people.items[0].role if people.items else "recruiter"
         other: Role = "recruiter" if writer == "hiring_manager" else "hiring_manager"
@@ -163,12 +165,16 @@ def gather_people(
             if extract.domain_of(addr.email) == home:
                 near = _role_near(addr.name, texts) if addr.name else None
                 people.add(addr.name, addr.email, near or other)
+        # Whoever wrote the forwarded or quoted part from the same company ("Fwd: ... From:
+        # Sam Okonkwo <sam@acme.com>") is part of the process as well.
+        for name, email in _history_writers(item.text, home):
+            people.add(name, email, _role_near(name, item.text) or "interviewer")
     if kind == "referral_intro" and item is not None:
         for addr in (*item.to, *item.cc):
             if sender is None or addr.email != sender.email:
                 near = _role_near(addr.name, texts) if addr.name else None
                 people.add(addr.name, addr.email, near or "hiring_manager")
-        for person in extract.named_people(texts, company, key="intro_context"):
+        for person in named_people(texts, company, key="intro_context"):
             people.add(person.name, None, person.role)
     for ev in events:
         others = [a for a in ev.attendees if _usable(a, identity)
@@ -188,6 +194,154 @@ def gather_people(
             near = _role_near(att.name, texts)
             people.add(att.name, att.email, near or "interviewer")
     if kind in ("interview_invite", "offer", "rejection") or events:
-        for person in extract.named_people(texts, company):
+        for person in named_people(texts, company):
             people.add(person.name, None, person.role)
+    # "Host: Nora Castellanos (nora@vantablue.ai)", "your recruiter, Hector Vallejo, at ...".
+    fallback: Role = "recruiter"
+    if kind == "referral_intro":
+        fallback = "hiring_manager"
+    elif kind == "interview_invite" and not screen:
+        fallback = "interviewer"
+    for name, email in addressed_names(texts):
+        if identity.at_employer(email):
+            continue
+        people.add(name, email, _role_near(name, texts) or fallback)
     return people.items
+
+
+_HISTORY_FROM = re.compile(
+    r"^[ \t>]*\*?(?:From|Von|De|Van|Da)\s*:\*?[ \t]*\"?([^\n<>\"]{2,80}?)\"?[ \t]*"
+    r"<([^<>@\s]{1,64}@[^<>\s]{1,255})>", re.M | re.I)
+
+
+def _history_writers(text: str, domain: str) -> list[tuple[str, str]]:
+    """(name, address) of the writers of quoted or forwarded parts at ``domain``."""
+    out = []
+    for m in _HISTORY_FROM.finditer(text[:50000]):
+        email = m.group(2).lower()
+        if extract.domain_of(email) == domain and not extract.is_robot(email):
+            out.append((m.group(1).strip(), email))
+    return out[:8]
+
+
+# --- people named in text -----------------------------------------------------------------------
+
+
+def _split_names(segment: str) -> list[tuple[str, str]]:
+    """("Name", "Title") pairs from "Priya Shah (Engineering Manager) and Tom Lee"."""
+    items = re.split(r",\s*and\s+|,\s*|\s+and\s+|\s*&\s*", segment)
+    out: list[tuple[str, str]] = []
+    for item in items:
+        item = item.strip()
+        m = re.match(rf"({_CAP}(?: {_CAP}){{0,3}})\s*(?:\(([^()]*)\))?\s*(.*)$", item)
+        if not m:
+            if out and extract.title_role(item) and not out[-1][1]:
+                out[-1] = (out[-1][0], item)  # "Priya Shah, Engineering Manager"
+                continue
+            break
+        name, title, rest = m.group(1), m.group(2) or "", m.group(3)
+        if extract.title_role(name) and out and not out[-1][1]:
+            out[-1] = (out[-1][0], name)
+            continue
+        out.append((name, title))
+        if rest:
+            break
+    return out
+
+
+def named_people(
+    text: str, company: str | None, *, key: extract.TemplateKey = "people_context"
+) -> list[Person]:
+    """People named without addresses, with a role from their title (interviewer by default)."""
+    found: list[Person] = []
+    segments = [m.group("names") for rx in extract.templates(key)
+                for m in rx.finditer(text[:20000])]
+    if key == "people_context":
+        m = _INTERVIEWER_LIST.search(text[:20000])
+        if m:
+            segments += [ln.strip(" \t-*•") for ln in m.group(1).splitlines()]
+    pairs = [pair for segment in segments for pair in _split_names(segment)]
+    if key == "people_context":
+        pairs += _schedule(text)
+    for name, title in pairs:
+        name = name.strip()
+        if not extract.is_person_name(name, company):
+            continue
+        implied = extract.title_role(title) if title else None
+        role: Role
+        if key == "intro_context":
+            role = implied or "hiring_manager"
+        elif "hiring manager" in title.lower():
+            role = "hiring_manager"
+        elif implied in ("recruiter", "coordinator"):
+            role = implied
+        else:  # named as an interviewer; "Engineering Manager" still interviews
+            role = "interviewer"
+        if all(extract.squash(p.name) != extract.squash(name) for p in found):
+            found.append(Person(name=name, email=None, role=role))
+    return found[:12]
+
+
+_INTERVIEWER_LIST = re.compile(
+    r"interviewers?\s*(?:include|are|will be)?\s*:\s*\n((?:[ \t]*[-*•]?[ \t]*\S.*\n?){1,8})", re.I
+)
+_SCHEDULE = re.compile(
+    rf"^[ \t]*\d{{1,2}}[:.]\d{{2}}\b.*?(?P<name>{_CAP}(?: {_CAP}){{1,3}})"
+    r"\s*(?:,\s*(?P<t1>[^\n]{2,80})|\((?P<t2>[^)\n]{2,80})\))\s*$",
+    re.MULTILINE,
+)
+
+
+def _schedule(text: str) -> list[tuple[str, str]]:
+    """(name, title) from itinerary lines: "09:45 Design José Álvarez, Staff Engineer"."""
+    out = []
+    for m in _SCHEDULE.finditer(text[:20000]):
+        words = m.group("name").split()
+        while len(words) > 2 and words[0].isupper():  # "SQL Ingrid Solberg": a topic, then a name
+            words = words[1:]
+        out.append((" ".join(words), m.group("t1") or m.group("t2") or ""))
+    return out[:12]
+
+
+_ADDRESSED = re.compile(
+    rf"(?P<name>{_CAP}(?:[ ]{_CAP}){{1,3}})(?:,[ ][^,()<>\n@]{{2,60}}?)?[ \t]*"
+    r"(?:\(|<|\[|,?[ ]at[ ]|:[ \t]*)[ \t]*"
+    r"(?:mailto:)?(?P<email>[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4})(?![\w.-]*@)"
+)
+
+
+def addressed_names(text: str) -> list[tuple[str, str]]:
+    """(name, address) written together: "Nora Castellanos (nora@vantablue.ai)"."""
+    out = []
+    for m in _ADDRESSED.finditer(text[:20000]):
+        words = m.group("name").split()[-3:]
+        email = m.group("email").lower().rstrip(".")
+        name = " ".join(words)
+        if extract.is_robot(email) or not extract.is_person_name(name, None):
+            continue
+        out.append((name, email))
+    return out[:12]
+
+
+def signature_role(text: str, name: str) -> Role | None:
+    """The role a signature gives its writer ("Jane Doe\nTechnical Recruiter"), else None.
+
+    Only the last lines count, and only the name's line and the three after it when the
+    name is there: job titles quoted in the body ("the Product Manager role") are not the
+    writer's.
+    """
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()][-8:]
+    first = name.split()[0].lower() if name.split() else ""
+    window = lines[-4:]
+    for i in range(len(lines) - 1, -1, -1):
+        if first and first in lines[i].lower() and len(lines[i]) < 60:
+            window = [lines[i].lower().replace(name.lower(), " "), *lines[i + 1:i + 4]]
+            break
+    for line in window:
+        if len(line) < 80 and not re.search(r"\b(?:role|position|opening|interview)\b", line, re.I):
+            role = extract.title_role(line)
+            if role:
+                return role
+    m = re.search(r"\bI(?:'m| am) (?:a |an |the )?([\w -]{0,40}?(?:recruiter|coordinator))\b", text,
+                  re.I)
+    return extract.title_role(m.group(1)) if m else None
