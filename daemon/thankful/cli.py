@@ -206,8 +206,12 @@ def _print_cycle(result: Any, cfg: Config, *, verbose: bool = False) -> None:
 
         where, data = result.reminder
         msg = email.message_from_bytes(data, policy=email.policy.default)
-        verb = "would be delivered" if result.dry_run else "delivered"
-        print(f"\nReminder {verb} to {where}'s inbox: {msg['Subject']}")
+        if cfg.smtp is not None:
+            verb = "would be sent" if result.dry_run else "sent"
+            print(f"\nReminder {verb} by SMTP to {where}: {msg['Subject']}")
+        else:
+            verb = "would be delivered" if result.dry_run else "delivered"
+            print(f"\nReminder {verb} to {where}'s inbox: {msg['Subject']}")
         body = msg.get_body(("plain",))
         if verbose and body is not None:
             print("\n".join("    " + line for line in body.get_content().splitlines()))
@@ -231,8 +235,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _print_cycle(result, cfg, verbose=True)
     drafts_dir = target / "mail" / ".Drafts" / "cur"
     count = len(list(drafts_dir.iterdir())) if drafts_dir.is_dir() else 0
+    # Name the command as it was run: after the quick start it is .venv/bin/thankful.
+    exe = sys.argv[0] if sys.argv and sys.argv[0].endswith("thankful") else "thankful"
     print(f"\n{count} draft(s) are in {drafts_dir.parent}. Open them with any mail client,\n"
-          f"or try: thankful owed --config {target / 'config.toml'}")
+          f"or try: {exe} owed --config {target / 'config.toml'}")
     if not result.drafts and not result.reminder:
         print("\n(Nothing new this time: the demo was already run in this folder.)")
     return EXIT_OK if result.ok else EXIT_FAILURE

@@ -76,6 +76,25 @@ class ImapSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SmtpConfig:
+    """``[smtp]``: reminders submitted to a mail server instead of put into the inbox.
+
+    For users who want the digest at another address. At most one secret source is
+    named; with none, the system keyring entry ``smtp`` is asked.
+    """
+
+    host: str
+    port: int
+    security: str = "starttls"
+    username: str
+    cafile: Path | None = None
+    password_command: str | None = None
+    password_env: str | None = None
+    #: The envelope recipients: the reminder goes to these and to no other address.
+    to: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CalendarConfig:
     """``[[calendars]]``: one calendar source."""
 
@@ -120,6 +139,8 @@ class Config:
     calendars: tuple[CalendarConfig, ...] = ()
     etiquette: Etiquette = Etiquette()
     reminders: Reminders = Reminders()
+    #: Set when reminders are submitted over SMTP rather than delivered to the inbox.
+    smtp: SmtpConfig | None = None
     scan_interval_minutes: float = 10
 
     @property
@@ -298,8 +319,23 @@ _REMINDERS: dict[str, tuple[Check, bool]] = {
     "suggest_card": (_bool, False),
     "suggest_gift": (_bool, False),
 }
+#: ``[smtp]``: optional as a whole; ``host`` is required once the table is there.
+_SMTP: dict[str, tuple[Check, bool]] = {
+    "host": (_host, True),
+    "port": (_int(1, 65535), False),
+    "security": (_one_of("starttls", "tls", "none"), False),
+    "username": (_str, False),
+    "password_command": (_str, False),
+    "password_env": (_str, False),
+    "cafile": (_str, False),
+    "to": (_emails, False),
+}
+_SMTP_SECRET_KEYS = ("password_command", "password_env")
+# Submission (RFC 6409) is 587 with STARTTLS, 465 with implicit TLS (RFC 8314); a
+# plain-text server can only be a local relay, which listens on 25.
+_SMTP_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 _TABLES = {"identity": _IDENTITY, "accounts": _ACCOUNT, "calendars": _CALENDAR,
-           "etiquette": _ETIQUETTE, "reminders": _REMINDERS}
+           "etiquette": _ETIQUETTE, "reminders": _REMINDERS, "smtp": _SMTP}
 
 
 def _check_table(where: str, data: Mapping[str, Any], spec: Mapping[str, tuple[Check, bool]],
@@ -354,6 +390,25 @@ def _check_kind(where: str, acc: Mapping[str, Any], base: Path, problems: list[s
                         "PEM file of the CA that signed the server's certificate")
 
 
+def _check_smtp(smtp: Mapping[str, Any], base: Path, problems: list[str]) -> None:
+    """The ``[smtp]`` rules between keys (each key's own type is checked already)."""
+    host = smtp.get("host")
+    if smtp.get("security", "starttls") == "none" and isinstance(host, str) \
+            and not is_loopback(host):
+        # The password and the digest in clear text over a network: never wanted.
+        problems.append('smtp.security: "none" sends the password and the reminder '
+                        'unencrypted and is allowed only to this machine (localhost), not '
+                        f'to {host!r}; use "starttls" (port 587) or "tls" (port 465)')
+    named = [k for k in _SMTP_SECRET_KEYS if k in smtp]
+    if len(named) > 1:
+        problems.append(f"smtp.{named[1]}: name at most one of password_command, "
+                        f"password_env (the table also has {named[0]})")
+    cafile = smtp.get("cafile")
+    if isinstance(cafile, str) and cafile.strip() and not _resolve(base, cafile).is_file():
+        problems.append(f"smtp.cafile: {_resolve(base, cafile)} does not exist; give the "
+                        "PEM file of the CA that signed the server's certificate")
+
+
 def parse(data: Mapping[str, Any], path: Path, env: Mapping[str, str] | None = None) -> Config:
     """Validate parsed TOML; raise :class:`ConfigError` listing every problem."""
     problems: list[str] = []
@@ -385,6 +440,9 @@ def parse(data: Mapping[str, Any], path: Path, env: Mapping[str, str] | None = N
         _check_table(f"calendars[{i}].", cal, _CALENDAR, problems)
     _check_table("etiquette.", tables["etiquette"], _ETIQUETTE, problems)
     _check_table("reminders.", tables["reminders"], _REMINDERS, problems)
+    if isinstance(data.get("smtp"), dict):  # optional; a non-table is reported above
+        _check_table("smtp.", tables["smtp"], _SMTP, problems)
+        _check_smtp(tables["smtp"], path.parent, problems)
     rem_account = tables["reminders"].get("account")
     if isinstance(rem_account, str) and rem_account not in names:
         problems.append(f"reminders.account: no account is named {rem_account!r}")
@@ -436,8 +494,21 @@ def _build(data: Mapping[str, Any], t: Mapping[str, Any], path: Path,
         path=path, state_dir=state_dir, identity=identity,
         accounts=tuple(accounts), calendars=tuple(calendars),
         etiquette=Etiquette(**et), reminders=Reminders(**t["reminders"]),
+        smtp=_smtp_settings(t["smtp"], base, identity) if "smtp" in data else None,
         scan_interval_minutes=data.get("scan_interval_minutes", 10),
     )
+
+
+def _smtp_settings(smtp: Mapping[str, Any], base: Path, identity: IdentityConfig) -> SmtpConfig:
+    security = smtp.get("security", "starttls")
+    # Both default to the user's first address: the usual login name of a mail provider,
+    # and the inbox the digest would otherwise have gone to.
+    return SmtpConfig(
+        host=smtp["host"], port=smtp.get("port", _SMTP_PORTS[security]), security=security,
+        username=smtp.get("username") or identity.addresses[0],
+        cafile=_resolve(base, smtp["cafile"]) if "cafile" in smtp else None,
+        password_command=smtp.get("password_command"), password_env=smtp.get("password_env"),
+        to=tuple(a.strip() for a in smtp.get("to", [identity.addresses[0]])))
 
 
 def _imap_settings(acc: Mapping[str, Any], base: Path, address: str) -> ImapSettings:

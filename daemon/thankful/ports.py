@@ -52,6 +52,10 @@ class MailStore(Protocol):
     def read(self, folder: str, ident: str, *, headers_only: bool = False) -> bytes | None:
         """A message's bytes (or only its header block); None when it is gone."""
 
+    # Optional: ``hint_bodies(folder, idents)`` tells a store which bodies the scan is
+    # about to read (after judging every new message by its headers), so that it can
+    # fetch exactly those ahead in batches. The Maildir store has no need of it.
+
     def append_draft(self, data: bytes) -> str:
         """Save a draft (with the draft flag) and return its ident."""
 

@@ -48,6 +48,7 @@ from thankful.core.parse_mail import parse_message
 from thankful.core.plan import Plan
 from thankful.core.plan import Writer
 from thankful.core.plan import plan as make_plan
+from thankful.core.prefilter import needs_body
 from thankful.core.rules import Application
 from thankful.core.rules import Note
 from thankful.core.rules import Outgoing
@@ -61,6 +62,7 @@ from thankful.core.rules import short_id
 from thankful.core.textdates import with_text_event
 from thankful.errors import SourceError
 from thankful.errors import UsageError
+from thankful.ports import Entry
 from thankful.ports import MailStore
 
 log = structlog.get_logger("thankful.service")
@@ -236,19 +238,62 @@ class Cycle:
             if acc.lookback_days else None
         new = sorted((e for e in entries if e.ident not in known), key=lambda e: e.timestamp)
         batch: list[tuple[str, str, str]] = []
-        for e in new:
-            if cutoff is not None and e.timestamp < cutoff:
-                batch.append((e.ident, "old", ""))
-            else:
-                batch.append(self._incoming(acc, ms, folder, e.ident, e.size))
+
+        def record(row: tuple[str, str, str]) -> None:
+            nonlocal batch
+            batch.append(row)
             if len(batch) >= _BATCH:
                 with self.store.transaction():
                     self.store.add_items(acc.name, folder, batch)
                 batch = []
+
+        # Headers first: the body is read only where the headers leave a doubt.
+        candidates: list[Entry] = []
+        for e in new:
+            if cutoff is not None and e.timestamp < cutoff:
+                record((e.ident, "old", ""))
+                continue
+            verdict = self._triage(acc, ms, folder, e.ident)
+            if verdict is None:
+                candidates.append(e)
+            else:
+                record(verdict)
+        hint = getattr(ms, "hint_bodies", None)
+        if hint is not None:
+            hint(folder, [e.ident for e in candidates])
+        for e in candidates:
+            record(self._incoming(acc, ms, folder, e.ident, e.size))
         with self.store.transaction():
             self.store.add_items(acc.name, folder, batch)
             self.store.forget_items(acc.name, folder, known - present)
             self.store.set_folder_token(acc.name, folder, token)
+
+    def _triage(self, acc: AccountConfig, ms: MailStore, folder: str,
+                ident: str) -> tuple[str, str, str] | None:
+        """Judge a message by its headers: a row to record, or None to read its body."""
+        raw = ms.read(folder, ident, headers_only=True)
+        if raw is None:
+            return (ident, "gone", "")
+        self.result.bump("headers_read")
+        try:
+            head = parse_headers(raw)
+        except Exception as exc:
+            log.warning("message_skipped", account=acc.name, folder=folder, ident=ident,
+                        reason=f"headers could not be parsed: {type(exc).__name__}")
+            return (ident, "error", type(exc).__name__)
+        if head.is_thankful:
+            slot = head.headers.get("x-thankful-reminder")
+            if slot and not self.store.reminder_delivered(slot):
+                # A reminder delivered just before a crash: remember it went out.
+                with self.store.transaction():
+                    self.store.mark_reminded(slot, head.message_id, (), self.now)
+            return (ident, "own", "")
+        need, why = needs_body(head, self.identity)
+        if need:
+            return None
+        self.result.bump("bodies_skipped")
+        log.debug("body_skipped", account=acc.name, folder=folder, ident=ident, reason=why)
+        return (ident, "other", why)
 
     def _incoming(self, acc: AccountConfig, ms: MailStore, folder: str, ident: str,
                   size: int) -> tuple[str, str, str]:
@@ -272,11 +317,6 @@ class Cycle:
             log.info("message_problem", account=acc.name, folder=folder, ident=ident,
                      reason=problem)
         if item.is_thankful:
-            slot = item.headers.get("x-thankful-reminder")
-            if slot and not self.store.reminder_delivered(slot):
-                # A reminder delivered just before a crash: remember it went out.
-                with self.store.transaction():
-                    self.store.mark_reminded(slot, item.message_id, (), self.now)
             return (ident, "own", "")
         events, problems = _events(item, self.identity.timezone, self.now)
         for problem in problems:
@@ -515,26 +555,49 @@ class Cycle:
         req = self.result.plan.reminder
         if req is None or self.store.reminder_delivered(req.slot):
             return
+        smtp = self.cfg.smtp
         _, default = self.writers()
         ms = self.mail.get(default.account)
-        if ms is None or default.account in self.write_failed:
+        # Over SMTP no mailbox is written, so a failed draft write there does not matter.
+        if smtp is None and (ms is None or default.account in self.write_failed):
             return
         data = build_reminder(req)
-        self.result.reminder = (default.account, data)
+        where = ", ".join(smtp.to) if smtp is not None else default.account
+        self.result.reminder = (where, data)
         if self.dry_run:
             return
+        source = "smtp" if smtp is not None else default.account
+        refused: tuple[str, ...] = ()
         try:
-            ms.deliver(data)
+            if smtp is not None:
+                # Imported here: a user without [smtp] never loads smtplib.
+                from thankful.adapters.smtp import submit
+
+                # Envelope recipients from the config only; the bytes as built.
+                refused = submit(smtp, data, sender=req.to_address)
+            elif ms is not None:
+                ms.deliver(data)
         except SourceError as exc:
+            # Not marked reminded: the next cycle tries the same slot again.
             self.result.reminder = None
-            self.fail(default.account, str(exc).split(": ", 1)[-1])
+            self.fail(source, str(exc).split(": ", 1)[-1])
             return
+        # Marked only now that the server (or the mailbox) has accepted it. A crash
+        # between the two sends an SMTP reminder twice; never none.
         with self.store.transaction():
             self.store.mark_reminded(req.slot, message_id(req.key + "|" + req.to_address,
                                                           req.to_address),
                                      [n.id for n in req.notes], self.now)
-        log.info("reminder_delivered", account=default.account, notes=len(req.notes),
-                 slot=req.slot)
+        if smtp is not None:
+            log.info("reminder_sent", host=smtp.host, to=list(smtp.to), notes=len(req.notes),
+                     slot=req.slot)
+            if refused:
+                # The others got it, so it is not sent again; the user must fix the address.
+                self.fail(source, f"{smtp.host} refused the reminder for "
+                          f"{', '.join(refused)}; the other recipients got it")
+        else:
+            log.info("reminder_delivered", account=default.account, notes=len(req.notes),
+                     slot=req.slot)
         self.result.bump("reminders_delivered")
 
 

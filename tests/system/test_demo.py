@@ -54,8 +54,8 @@ def test_demo_drafts_every_owed_note_and_nothing_for_the_noise(tmp_path: Path) -
     assert len(set(bodies)) == len(bodies)
     owed = json.loads(thankful("owed", "--all", "--json", "--config",
                                str(d / "config.toml")).stdout)
-    got_notes = {(n["occasion"], n["recipient"]["email"]) for n in owed}
-    assert got_notes == {(e.occasion, e.email) for e in expected}
+    got_notes = {(n["occasion"], n["recipient"]["email"], n["recipient"]["role"]) for n in owed}
+    assert got_notes == {(e.occasion, e.email, e.role) for e in expected}
     assert {n["state"] for n in owed} == {"drafted"}
     # The reminder is in the inbox, unread.
     new = list((d / "mail" / "new").iterdir())

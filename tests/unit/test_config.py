@@ -170,3 +170,83 @@ def test_cafile_resolves_against_the_config_folder(tmp_path: Path) -> None:
     cfg = load(write(tmp_path, IMAP + 'host = "h"\ncafile = "ca.pem"\nusername = "U"\n'))
     imap = cfg.accounts[0].imap
     assert imap is not None and imap.cafile == tmp_path / "ca.pem" and imap.username == "U"
+
+
+# --- [smtp] ----------------------------------------------------------------------------
+
+SMTP = MINIMAL + '[smtp]\nhost = "smtp.example.org"\n'
+
+
+def example_smtp_block() -> str:
+    """The commented [smtp] block of config.example.toml, uncommented."""
+    import re
+
+    lines = EXAMPLE.read_text().splitlines()
+    start = lines.index("# [smtp]")
+    block = "[smtp]\n"
+    for line in lines[start + 1:]:
+        if not line.startswith("#"):
+            break
+        if re.fullmatch(r"# [a-z_0-9]+ = .*", line):
+            block += line[2:] + "\n"
+    return block
+
+
+def test_no_smtp_table_means_the_inbox(tmp_path: Path) -> None:
+    assert load(write(tmp_path, MINIMAL)).smtp is None
+    assert load(EXAMPLE, env={}).smtp is None  # the example's block is commented out
+
+
+def test_example_smtp_block_is_valid(tmp_path: Path) -> None:
+    block = example_smtp_block()
+    assert "password_command" in block and "to = " in block
+    smtp = load(write(tmp_path, MINIMAL + block)).smtp
+    assert smtp is not None
+    assert (smtp.host, smtp.port, smtp.security) == ("smtp.example.org", 587, "starttls")
+    assert smtp.to == ("alex.phone@example.org",) and smtp.password_command
+
+
+def test_smtp_defaults(tmp_path: Path) -> None:
+    smtp = load(write(tmp_path, SMTP)).smtp
+    assert smtp is not None
+    assert (smtp.port, smtp.security, smtp.username, smtp.to, smtp.cafile) == (
+        587, "starttls", "a@example.net", ("a@example.net",), None)
+    assert smtp.password_command is None and smtp.password_env is None  # -> keyring
+    tls = load(write(tmp_path, SMTP + 'security = "tls"\n')).smtp
+    assert tls is not None and tls.port == 465
+    (tmp_path / "ca.pem").write_text("x")
+    own = load(write(tmp_path, SMTP + (
+        'port = 2525\nusername = "u"\npassword_env = "PW"\ncafile = "ca.pem"\n'
+        'to = ["x@example.org", "y@example.org"]\n'))).smtp
+    assert own is not None
+    assert (own.port, own.username, own.password_env, own.cafile, own.to) == (
+        2525, "u", "PW", tmp_path / "ca.pem", ("x@example.org", "y@example.org"))
+
+
+def test_smtp_mistakes_are_named(tmp_path: Path) -> None:
+    found = problems(tmp_path, MINIMAL + (
+        '[smtp]\nport = 0\nsecurity = "ssl"\npassword_command = "pass x"\n'
+        'password_env = "PW"\ncafile = "nope.pem"\nto = ["not-an-address"]\nusername = ""\n'
+        'too = ["x@example.org"]\n'))
+    text = "\n".join(found)
+    assert "smtp.host: missing; this key is required" in text
+    assert "smtp.port: expected an integer 1-65535" in text
+    assert 'smtp.security: expected one of "starttls", "tls", "none"' in text
+    assert "smtp.password_env: name at most one of password_command, password_env" in text
+    assert f"smtp.cafile: {tmp_path / 'nope.pem'} does not exist" in text
+    assert "smtp.to: not an email address: 'not-an-address'" in text
+    assert "smtp.username: expected a non-empty string" in text
+    assert 'smtp.too: unknown key (did you mean "to"?)' in text
+    assert problems(tmp_path, "smtp = 1\n" + MINIMAL) == ["smtp: expected a [smtp] table"]
+    assert problems(tmp_path, SMTP + "to = []\n") == [
+        "smtp.to: expected a non-empty list of email addresses, got []"]
+
+
+def test_smtp_plaintext_only_to_loopback(tmp_path: Path) -> None:
+    found = problems(tmp_path, SMTP + 'security = "none"\n')
+    assert len(found) == 1 and found[0].startswith(
+        'smtp.security: "none" sends the password and the reminder unencrypted')
+    for host in ("localhost", "127.0.0.1", "::1"):
+        smtp = load(write(tmp_path, MINIMAL + f'[smtp]\nhost = "{host}"\nsecurity = "none"\n')
+                    ).smtp
+        assert smtp is not None and smtp.port == 25

@@ -94,6 +94,7 @@ class ImapStore:
         self._uids: dict[str, list[int]] = {}  # folder -> uids by date
         self._sizes: dict[tuple[str, int], int] = {}
         self._cache: dict[tuple[str, int, bool], bytes] = {}
+        self._wanted: dict[str, set[int]] = {}
 
     # --- connection ------------------------------------------------------------------
 
@@ -407,21 +408,27 @@ class ImapStore:
     def _batch(self, folder: str, uid: int, headers_only: bool) -> list[int]:
         """The asked message and the next ones by date (the order the service reads in)."""
         order, pos = self._uids.get(folder, []), self._order.get(folder, {})
-        if uid not in pos or (headers_only and folder in self._folders):
-            # (In a scanned folder only a rare oversized message is read by its headers.)
+        if uid not in pos:
             return [uid]
+        wanted = self._wanted.get(folder)
         out, total = [uid], self._sizes.get((folder, uid), 0)
         for u in order[pos[uid] + 1:]:
             if len(out) >= (HEADER_BATCH if headers_only else BODY_BATCH):
                 break
             if (folder, u, headers_only) in self._cache:
                 continue
+            if not headers_only and wanted is not None and u not in wanted:
+                continue  # the headers showed this body is not needed
             size = self._sizes.get((folder, u), 0)
             if not headers_only and (size > BODY_PREFETCH_MAX or total + size > BODY_BATCH_BYTES):
                 continue
             out.append(u)
             total += size
         return out
+
+    def hint_bodies(self, folder: str, idents: list[str]) -> None:
+        """The messages whose bodies the scan will read: only these are fetched ahead."""
+        self._wanted[folder] = {int(i.split(":", 1)[1]) for i in idents if ":" in i}
 
     def read(self, folder: str, ident: str, *, headers_only: bool = False) -> bytes | None:
         """A message (or its header block) by ``BODY.PEEK``; None when it is gone."""

@@ -124,10 +124,13 @@ def set_password(cfg: Config, account_name: str) -> int:
     import keyring.errors
 
     acc = next((a for a in cfg.accounts if a.name == account_name), None)
-    if acc is None:
+    # "smtp" names the [smtp] table's login, kept in the keyring under that name.
+    is_smtp = acc is None and account_name == "smtp" and cfg.smtp is not None
+    if acc is None and not is_smtp:
         names = ", ".join(a.name for a in cfg.accounts) or "none"
+        extra = " (or smtp, with an [smtp] table)" if cfg.smtp is None else ", smtp"
         raise UsageError(f"no account is named {account_name!r} in {cfg.path} "
-                         f"(accounts: {names})")
+                         f"(accounts: {names}{extra})")
     if sys.stdin is not None and sys.stdin.isatty():
         value = getpass.getpass(f"Password for account {account_name}: ")
     else:
@@ -143,7 +146,9 @@ def set_password(cfg: Config, account_name: str) -> int:
     except keyring.errors.KeyringError as exc:
         raise CredentialsError(f"the system keyring refused the password "
                                f"({type(exc).__name__}); {_keyring_fix(account_name)}") from None
-    used = secret_source(acc)
+    used = secret_source(acc) if acc is not None else next(
+        (k for k in ("password_command", "password_env") if cfg.smtp and getattr(cfg.smtp, k)),
+        "keyring")
     note = "" if used == "keyring" else f" (but the config names {used}, which is used instead)"
     print(f"Stored the password for account {account_name} in the system keyring{note}.")
     return EXIT_OK

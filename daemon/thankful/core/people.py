@@ -160,7 +160,9 @@ def gather_people(
         # manager when a recruiter writes, the recruiter when the hiring manager does.
         home = extract.domain_of(sender.email)
         writer = people.items[0].role if people.items else "recruiter"
-        other: Role = "recruiter" if writer == "hiring_manager" else "hiring_manager"
+        # A coordinator copies the recruiter who runs the process, not a hiring manager.
+        other: Role = "recruiter" if writer in ("hiring_manager", "coordinator") \
+            else "hiring_manager"
         for addr in item.cc:
             if extract.domain_of(addr.email) == home:
                 near = _role_near(addr.name, texts) if addr.name else None
