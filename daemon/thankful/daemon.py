@@ -12,6 +12,7 @@ STOPPING=1 on the way out.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -59,6 +60,9 @@ class Daemon:
         self.reload = threading.Event()
         self.cycle_started: float | None = None
         self.scheduler: Any = None
+        #: New mail arrived (IDLE) while a cycle ran: run another right after it.
+        self.pending = threading.Event()
+        self.idle_stop = threading.Event()
 
     def cycle(self) -> None:
         """One scan cycle (a scheduler job)."""
@@ -80,12 +84,32 @@ class Daemon:
             notify(f"STATUS=last cycle failed: {exc}"[:200])
         finally:
             self.cycle_started = None
+            if self.pending.is_set():
+                self.pending.clear()
+                self.wake()
             job = self.scheduler.get_job("scan") if self.scheduler else None
             if job and job.next_run_time:
                 from thankful.adapters.store import Store
 
                 with Store(cfg.state_dir) as st, st.transaction():
                     st.set_meta("next_run", job.next_run_time.isoformat())
+
+    def wake(self) -> None:
+        """Run a cycle now (new mail seen by IDLE); after the current one if one runs."""
+        if self.cycle_started is not None:
+            self.pending.set()
+            return
+        with contextlib.suppress(Exception):  # the scheduler may be shutting down
+            self.scheduler.modify_job("scan", next_run_time=datetime.now(self.cfg.identity.tz))
+
+    def _start_idle(self) -> None:
+        from thankful.adapters.idle import IdleWatcher
+
+        self.idle_stop.set()  # ends watchers of a previous configuration
+        self.idle_stop = threading.Event()
+        for acc in self.cfg.accounts:
+            if acc.imap is not None and acc.imap.idle:
+                IdleWatcher(acc, self.wake, self.idle_stop).start()
 
     def heartbeat(self) -> None:
         """Ping the watchdog unless a cycle has hung."""
@@ -114,6 +138,7 @@ class Daemon:
             return
         self.cfg = new
         self._schedule()
+        self._start_idle()
         log.info("reloaded", config=str(self.config_path))
 
     def serve(self) -> int:
@@ -150,6 +175,7 @@ class Daemon:
         signal.signal(signal.SIGINT, on_stop)
         signal.signal(signal.SIGHUP, on_hup)
         self.scheduler.start()
+        self._start_idle()
         notify("READY=1")
         log.info("started", config=str(self.config_path),
                  interval=str(timedelta(minutes=self.cfg.scan_interval_minutes)))
@@ -164,6 +190,7 @@ class Daemon:
                 continue
             break
         notify("STOPPING=1")
+        self.idle_stop.set()
         self.scheduler.shutdown(wait=False)
         deadline = time.monotonic() + STOP_GRACE
         while self.cycle_started is not None and time.monotonic() < deadline:

@@ -269,6 +269,18 @@ class ImapStore:
         log.debug("imap_opened", account=self.name, host=self._s.host, tls=self._tls,
                   folders=self._folders, sent=self._sent, drafts=self._drafts)
 
+    def idle_session(self) -> Any:
+        """A logged-in client with INBOX opened read-only, for IMAP IDLE; None when the
+        server has no IDLE (the interval alone then finds new mail)."""
+        self._session()
+        if b"IDLE" not in self._caps:
+            self._drop(logout=True)
+            return None
+        with self._io("opening INBOX"):
+            self._client.select_folder("INBOX", readonly=True)
+        client, self._client = self._client, None
+        return client
+
     def close(self) -> None:
         """Log out (or just drop a broken connection); never raises."""
         self._cache.clear()
