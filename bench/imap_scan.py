@@ -67,12 +67,27 @@ def say(*a: object) -> None:
 # --- processes --------------------------------------------------------------------------
 
 
-def _wait(p: subprocess.Popen[Any], t0: float) -> tuple[float, float, int]:
-    """Reap the child: (wall seconds, ru_maxrss MB, exit code)."""
-    _, status, ru = os.wait4(p.pid, 0)
+TIME = "/usr/bin/time"
+
+
+def _timed(argv: list[str], out: Path) -> list[str]:
+    """argv under /usr/bin/time, which writes the child's ru_maxrss (KB) to ``out``.
+
+    Not wait4 from here: a child forked from this process and exec'd counts this
+    process's RSS at the fork (Linux folds the old mm's peak into ru_maxrss at exec).
+    """
+    return [TIME, "-f", "%M", "-o", str(out), *argv] if os.path.exists(TIME) else argv
+
+
+def _wait(p: subprocess.Popen[Any], t0: float, out: Path) -> tuple[float, float, int]:
+    """Reap the child: (wall seconds, peak RSS MB, exit code)."""
+    code = p.wait()
     wall = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return wall, ru.ru_maxrss / 1024, p.returncode
+    try:
+        rss = int(out.read_text().split()[-1]) / 1024
+    except (OSError, ValueError, IndexError):
+        rss = float("nan")
+    return wall, rss, code
 
 
 class Bench:
@@ -80,6 +95,7 @@ class Bench:
         self.args = args
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.work = Path(tempfile.mkdtemp(prefix="tbench", dir=args.tmp))
+        self.rusage = self.work / "rusage"
         atexit.register(lambda: args.keep or shutil.rmtree(self.work, ignore_errors=True))
 
     # --- set-up -----------------------------------------------------------------------
@@ -193,7 +209,8 @@ backfill_days = 30
         path.write_text(json.dumps(spec, default=str))
         with open(self.work / "worker.err", "ab") as err:
             t0 = time.perf_counter()
-            p = subprocess.Popen([PY, str(HERE / "worker.py"), str(path)], stdin=subprocess.PIPE,
+            p = subprocess.Popen(_timed([PY, str(HERE / "worker.py"), str(path)], self.rusage),
+                                 stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, stderr=err, text=True, bufsize=1)
         assert p.stdin and p.stdout
         samples: list[dict[str, Any]] = []
@@ -206,23 +223,25 @@ backfill_days = 30
                 samples.append(sample)
             p.stdin.write("\n")
             p.stdin.flush()
-        wall, rss, code = _wait(p, t0)
+        wall, rss, code = _wait(p, t0, self.rusage)
         if code:
             raise SystemExit(f"worker failed ({code}): see {self.work / 'worker.err'}:\n"
                              + (self.work / "worker.err").read_text()[-3000:])
         for s in samples:
             if s.get("errors"):
                 raise SystemExit(f"cycle errors: {s['errors']}")
-            s["process_s"], s["process_rss_mb"] = wall, rss
+            if len(samples) == 1:  # the process did this one thing
+                s["process_s"], s["process_rss_mb"] = wall, rss
             self.record(rows[s["name"]], s)
 
     def cli(self, row: str, argv: list[str], *, count: bool = True) -> dict[str, Any]:
-        """A whole process: wall time, ru_maxrss, proxy counts."""
+        """A whole process: wall time, peak RSS, proxy counts."""
         self.proxy.counts.reset()
         with open(self.work / "cli.out", "wb") as out, open(self.work / "cli.err", "ab") as err:
             t0 = time.perf_counter()
-            p = subprocess.Popen([PY, *argv], stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-            wall, rss, code = _wait(p, t0)
+            p = subprocess.Popen(_timed([PY, *argv], self.rusage), stdout=out, stderr=err,
+                                 stdin=subprocess.DEVNULL)
+            wall, rss, code = _wait(p, t0, self.rusage)
         if code:
             raise SystemExit(f"{argv} failed ({code}):\n"
                              + (self.work / "cli.out").read_text()[-2000:]
@@ -233,8 +252,19 @@ backfill_days = 30
         return sample
 
     def scan(self, row: str, cfg: Path) -> dict[str, Any]:
-        return self.cli(row, ["-m", "thankful", "scan", "--once", "--config", str(cfg),
-                              "--now", NOW.isoformat()])
+        """``thankful scan --once``; the cycle's own duration_ms is the in-process time."""
+        errlog = self.work / "cli.err"
+        start = errlog.stat().st_size if errlog.exists() else 0
+        sample = self.cli(row, ["-m", "thankful", "scan", "--once", "--log-level", "info",
+                                "--config", str(cfg), "--now", NOW.isoformat()])
+        with open(errlog, "rb") as fh:
+            fh.seek(start)
+            for line in fh:
+                if b'"cycle_finished"' in line:
+                    info = json.loads(line)
+                    sample["seconds"] = info["duration_ms"] / 1000
+                    sample["counts"] = info.get("counts", {})
+        return sample
 
     def append(self, path: Path) -> None:
         from imapclient import IMAPClient
@@ -251,38 +281,49 @@ backfill_days = 30
                  "imaplib": "floor: imaplib header FETCH",
                  "imaplib_fields": "floor: imaplib HEADER.FIELDS (the fields read)"}
         t0 = time.perf_counter()
+        if self.args.profile:
+            prof = self.work / "full.prof"
+            self.worker({"mode": "cycle", "config": str(self.config(self.work / "state-p")),
+                         "profile": str(prof), "steps": [{"name": "full"}]},
+                        {"full": "thankful: first full scan (under cProfile)"})
+            import pstats
+
+            pstats.Stats(str(prof), stream=sys.stderr).sort_stats("tottime").print_stats(30)
+            pstats.Stats(str(prof), stream=sys.stderr).sort_stats("cumulative").print_stats(45)
         for _ in range(runs):
             for mode, row in names.items():
                 self.worker({"mode": mode}, {mode: row})
         say(f"baselines done ({time.perf_counter() - t0:.0f} s)")
         full = "thankful: first full scan"
-        last_state = None
-        for r in range(runs):
-            state = self.work / f"state-w{r}"
-            self.worker({"mode": "cycle", "config": str(self.config(state)),
-                         "steps": [{"name": "full"}]}, {"full": full})
+        # One sample in the worker (in-process peak RSS, notes check), the others as
+        # `thankful scan --once` (whole process; in-process time from its log).
+        state = self.work / "state-w"
+        self.worker({"mode": "cycle", "config": str(self.config(state)),
+                     "steps": [{"name": "full"}]}, {"full": full})
+        last_state = state
+        for r in range(runs - 1):
             last_state = self.work / f"state-c{r}"
-            s = self.scan(full + " (CLI)", self.config(last_state))
-            self.rows[full][-1]["cli_s"] = s["process_s"]
-            self.rows[full][-1]["cli_rss_mb"] = s["process_rss_mb"]
+            self.scan(full, self.config(last_state))
         say(f"full scans done ({time.perf_counter() - t0:.0f} s)")
-        assert last_state is not None
         cfg = self.config(last_state)
-        self.scan("rescan after its own drafts/reminder (CLI)", cfg)
+        self.scan("rescan right after the full scan", cfg)
         for _ in range(runs):
-            self.scan("rescan, nothing new (CLI)", cfg)
-        steps = [{"name": "noop-cold"}] + [{"name": "noop"}] * runs
+            self.scan("rescan, nothing new: new process (scan --once)", cfg)
+        # The daemon: a first cycle with something new fills the adapter's listing
+        # cache, as any cycle after the daemon's first does (dropped); then the samples.
+        steps = [{"name": "warm-up", "append": str(self.batches[2 * runs])}]
+        steps += [{"name": "noop"}] * runs
         for k in range(runs):
             steps.append({"name": "new", "append": str(self.batches[k])})
         self.worker({"mode": "cycle", "config": str(cfg), "steps": steps},
-                    {"noop-cold": "rescan, nothing new: first cycle of a process",
-                     "noop": "rescan, nothing new: daemon (warm)",
+                    {"warm-up": "warm-up", "noop": "rescan, nothing new: daemon (warm)",
                      "new": f"rescan, {self.args.new} new: daemon (warm)"})
+        del self.rows["warm-up"]
         for k in range(runs):
             self.append(self.batches[runs + k])
-            self.scan(f"rescan, {self.args.new} new (CLI)", cfg)
+            self.scan(f"rescan, {self.args.new} new: new process (scan --once)", cfg)
         for _ in range(runs):
-            self.cli("thankful --help (CLI)", ["-m", "thankful", "--help"], count=False)
+            self.cli("thankful --help", ["-m", "thankful", "--help"], count=False)
         say(f"all done ({time.perf_counter() - t0:.0f} s)")
 
     # --- report -----------------------------------------------------------------------
@@ -315,8 +356,8 @@ backfill_days = 30
         base = self.med("baseline: imapclient header FETCH", "seconds")
         floor = self.med("floor: imaplib header FETCH", "seconds")
         fs = self.med(full, "seconds")
-        cli_full = self.med(full + " (CLI)", "process_s")
-        sample = self.rows[full][-1]
+        cli_full = self.med(full, "process_s")
+        sample = self.rows[full][0]  # the worker's: it checks the notes
         counts = sample["counts"]
         print(f"\nfirst full scan / imapclient baseline: {fs / base:.2f}x in-process; "
               f"/ imaplib floor: {fs / floor:.2f}x (whole process {cli_full:.2f} s: "
@@ -325,7 +366,7 @@ backfill_days = 30
         print(f"full scan counts: {counts}; bodies fetched {bodies} = {bodies / n:.1%} of the "
               f"mailbox; notes found {sample['notes_found']} of {len(self.expected)} planted, "
               f"missing {sample['notes_missing']}, extra {sample['notes_extra']}")
-        noop = self.rows.get("rescan, nothing new (CLI)", [{}])[-1]
+        noop = self.rows.get("rescan, nothing new: new process (scan --once)", [{}])[-1]
         print(f"rescan with nothing new sends: {noop.get('by_command')}")
         print("full scan sends: " + str(self.rows[full][-1].get("by_command")))
         out = {
@@ -336,15 +377,17 @@ backfill_days = 30
             "noop_rescan_ms": round(1000 * self.med("rescan, nothing new: daemon (warm)",
                                                      "seconds"), 1),
             "noop_rescan_first_cycle_ms": round(1000 * self.med(
-                "rescan, nothing new: first cycle of a process", "seconds"), 1),
-            "noop_rescan_process_s": round(self.med("rescan, nothing new (CLI)", "process_s"), 3),
-            "help_process_s": round(self.med("thankful --help (CLI)", "process_s"), 3),
-            "noop_round_trips": self.med("rescan, nothing new (CLI)", "commands"),
+                "rescan, nothing new: new process (scan --once)", "seconds"), 1),
+            "noop_rescan_process_s": round(self.med(
+                "rescan, nothing new: new process (scan --once)", "process_s"), 3),
+            "help_process_s": round(self.med("thankful --help", "process_s"), 3),
+            "noop_round_trips": self.med("rescan, nothing new: new process (scan --once)",
+                                         "commands"),
             "new100_rescan_s": round(self.med(f"rescan, {self.args.new} new: daemon (warm)",
                                               "seconds"), 3),
-            "new100_rescan_process_s": round(self.med(f"rescan, {self.args.new} new (CLI)",
-                                                      "process_s"), 3),
-            "peak_rss_mb": round(self.med(full + " (CLI)", "process_rss_mb"), 1),
+            "new100_rescan_process_s": round(self.med(
+                f"rescan, {self.args.new} new: new process (scan --once)", "process_s"), 3),
+            "peak_rss_mb": round(self.med(full, "process_rss_mb"), 1),
             "peak_rss_in_process_mb": round(self.med(full, "peak_rss_mb"), 1),
             "bodies_fetched": bodies, "bodies_share": round(bodies / n, 4),
             "headers_read": counts.get("headers_read", 0),
@@ -372,6 +415,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--tmp", default="/tmp", help="where the state and config go")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument("--profile", action="store_true",
+                    help="first profile one full scan (cProfile, to stderr)")
     args = ap.parse_args()
     b = Bench(args)
     b.start()

@@ -22,6 +22,7 @@ import os
 import re
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 KEPT = ("FROM TO CC REPLY-TO SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE "
@@ -110,7 +111,7 @@ def cycles(spec: dict[str, Any]) -> None:
 
     os.umask(0o077)
     tlog.configure("warning")
-    cfg = load(spec["config"])
+    cfg = load(Path(spec["config"]))
     now = datetime.fromisoformat(spec["now"])
     expected = {tuple(x) for x in spec.get("expected", [])}
     for step in spec["steps"]:
@@ -124,7 +125,14 @@ def cycles(spec: dict[str, Any]) -> None:
             return ms
 
         def run() -> dict[str, Any]:
-            res = run_cycle(cfg, now, store_factory=factory)
+            if spec.get("profile"):
+                import cProfile
+
+                prof = cProfile.Profile()
+                res = prof.runcall(run_cycle, cfg, now, store_factory=factory)
+                prof.dump_stats(spec["profile"])
+            else:
+                res = run_cycle(cfg, now, store_factory=factory)
             found = {(n.occasion, n.recipient.email or n.recipient.name) for n in res.notes
                      if n.state != "history"}
             return {"counts": res.counts, "errors": res.errors,

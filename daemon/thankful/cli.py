@@ -355,9 +355,12 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate the config and the sources."""
-    from thankful.adapters.ics_files import IcsFiles
+    from thankful.adapters.ics_files import open_calendar
     from thankful.errors import SourceError
+    from thankful.service import CALENDAR_AHEAD
+    from thankful.service import CALENDAR_PAST
     from thankful.service import open_mail_store
+    from thankful.service import parse_calendar
 
     cfg = _load(args)
     failed = 0
@@ -374,13 +377,45 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"FAILED: account {exc}")
         finally:
             store.close()
+    now = datetime.now(cfg.identity.tz)
+    start, end = now - CALENDAR_PAST, now + CALENDAR_AHEAD
     for cal in cfg.calendars:
+        # Nothing is written: a feed's last good copy is read but not replaced.
+        src = open_calendar(cal, state_dir=cfg.state_dir, now=now, persist=False)
         try:
-            n = len(IcsFiles(name=cal.name, location=Path(cal.location)).files())
-            print(f"ok: calendar {cal.name} ({n} file(s))")
+            files = src.files()
         except SourceError as exc:
             failed += 1
             print(f"FAILED: calendar {exc}")
+            continue
+        except OSError as exc:
+            failed += 1
+            print(f"FAILED: calendar {cal.name}: cannot read {src.describe()}: {exc}")
+            continue
+        events = unreadable = 0
+        for path in files:
+            try:
+                data = src.read(path)
+            except (OSError, ValueError):
+                unreadable += 1
+                continue
+            parsed = parse_calendar(data, default_tz=cfg.identity.tz, window_start=start,
+                                    window_end=end)
+            events += len(parsed.events)
+        if cal.kind == "caldav":
+            n_cals = len(getattr(src, "calendars", ()))
+            what = f"reached {src.describe()}: {n_cals} calendar(s), {len(files)} object(s)"
+        elif cal.is_url:
+            what = f"reached {src.describe()}: {len(files)} event UID(s)"
+        else:
+            what = f"{src.describe()}: {len(files)} file(s)"
+        what += (f", {events} event(s) from {start:%Y-%m-%d} to {end:%Y-%m-%d}"
+                 + (f", {unreadable} unreadable" if unreadable else ""))
+        if src.stale:
+            failed += 1
+            print(f"FAILED: calendar {cal.name}: {src.stale} ({what.split(': ', 1)[-1]})")
+        else:
+            print(f"ok: calendar {cal.name}: {what}")
     print(f"config {cfg.path}: valid; state in {cfg.state_dir}")
     return EXIT_FAILURE if failed else EXIT_OK
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -96,11 +97,28 @@ class SmtpConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CalendarConfig:
-    """``[[calendars]]``: one calendar source."""
+    """``[[calendars]]``: one calendar source.
+
+    ``kind = "ics"``: ``location`` is a file, a vdir folder, or an http(s):// or
+    webcal:// address. ``kind = "caldav"``: ``url`` is a calendar collection, or a
+    server or principal address meaning all its calendars; the secret comes from at
+    most one of ``password_command`` and ``password_env``, else the system keyring.
+    """
 
     name: str
     kind: str
-    location: str
+    location: str = ""
+    url: str = ""
+    username: str = ""
+    password_command: str | None = None
+    password_env: str | None = None
+    #: The PEM file of the CA that signed the server's certificate (a private server).
+    cafile: Path | None = None
+
+    @property
+    def is_url(self) -> bool:
+        """Whether an ``ics`` calendar is fetched over the network."""
+        return self.kind == "ics" and "://" in self.location
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -299,9 +317,16 @@ _ACCOUNT: dict[str, tuple[Check, bool]] = {
 }
 _CALENDAR: dict[str, tuple[Check, bool]] = {
     "name": (_str, False),
-    "kind": (_one_of("ics"), True),
-    "location": (_str, True),
+    "kind": (_one_of("ics", "caldav"), True),
+    "location": (_str, False),
+    "url": (_str, False),
+    "username": (_str, False),
+    "password_command": (_str, False),
+    "password_env": (_str, False),
+    "cafile": (_str, False),
 }
+_CALDAV_ONLY = ("url", "username", "password_command", "password_env")
+_URL_SCHEMES = ("http", "https", "webcal", "webcals")
 _ETIQUETTE: dict[str, tuple[Check, bool]] = {
     "ready_after_hours": (_num(0, 24 * 14), False),
     "due_working_days": (_int(0, 30), False),
@@ -409,6 +434,78 @@ def _check_smtp(smtp: Mapping[str, Any], base: Path, problems: list[str]) -> Non
                         "PEM file of the CA that signed the server's certificate")
 
 
+def _check_calendar(where: str, cal: Mapping[str, Any], base: Path,
+                    problems: list[str]) -> None:
+    """The rules that depend on a calendar's kind (its keys' own types are checked already)."""
+    kind = cal.get("kind")
+    if kind == "ics":
+        if "location" not in cal:
+            problems.append(f"{where}location: missing; an ics calendar needs its file, "
+                            "folder or http(s):// address")
+        problems += [f"{where}{k}: only for caldav calendars" for k in _CALDAV_ONLY if k in cal]
+        loc = cal.get("location")
+        if isinstance(loc, str) and "://" in loc:
+            scheme = loc.split("://", 1)[0].lower()
+            if scheme not in _URL_SCHEMES or not _url_host(loc):
+                problems.append(f"{where}location: expected a file, a folder, or an "
+                                "http://, https:// or webcal:// address, got "
+                                f"{_redact(loc)!r}")
+            elif (scheme == "http" and "@" in loc.split("://", 1)[1].split("/", 1)[0]
+                  and not is_loopback(_url_host(loc))):
+                problems.append(f"{where}location: http:// would send the login in the "
+                                "address unencrypted; use https://")
+        elif "cafile" in cal:
+            problems.append(f"{where}cafile: only for a calendar fetched from an https:// "
+                            "address or a caldav calendar")
+            return
+    elif kind == "caldav":
+        if "location" in cal:
+            problems.append(f"{where}location: only for ics calendars; a caldav calendar "
+                            "has url")
+        url = cal.get("url")
+        if "url" not in cal:
+            problems.append(f"{where}url: missing; a caldav calendar needs the address of "
+                            "the calendar, or of the server to read all its calendars")
+        elif isinstance(url, str) and url.strip():
+            scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+            host = _url_host(url)
+            if scheme not in ("http", "https") or not host:
+                problems.append(f"{where}url: expected an https:// address like "
+                                f'"https://caldav.fastmail.com/dav/", got {_redact(url)!r}')
+            elif "@" in url.split("://", 1)[1].split("/", 1)[0]:
+                problems.append(f"{where}url: no login in the address ({_redact(url)!r}); "
+                                "give username, and the password through password_command, "
+                                "password_env or the keyring")
+            elif scheme == "http" and not is_loopback(host):
+                # A password in clear text over a network is never what anyone wants.
+                problems.append(f"{where}url: http:// sends the password unencrypted and "
+                                f"is allowed only to this machine (localhost), not to "
+                                f"{host!r}; use https://")
+        named = [k for k in _SMTP_SECRET_KEYS if k in cal]
+        if len(named) > 1:
+            problems.append(f"{where}{named[1]}: name at most one of password_command, "
+                            f"password_env (this calendar also has {named[0]})")
+    cafile = cal.get("cafile")
+    if isinstance(cafile, str) and cafile.strip() and not _resolve(base, cafile).is_file():
+        problems.append(f"{where}cafile: {_resolve(base, cafile)} does not exist; give the "
+                        "PEM file of the CA that signed the server's certificate")
+
+
+def _url_host(url: str) -> str:
+    """The host of an address, without user, port or brackets ("" when there is none)."""
+    try:
+        return urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
+
+
+def _redact(url: str) -> str:
+    """An address fit for a message: its scheme and host, never a secret path or login."""
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    return f"{scheme}://{host}/..." if "/" in rest else f"{scheme}://{host}"
+
+
 def parse(data: Mapping[str, Any], path: Path, env: Mapping[str, str] | None = None) -> Config:
     """Validate parsed TOML; raise :class:`ConfigError` listing every problem."""
     problems: list[str] = []
@@ -436,8 +533,15 @@ def parse(data: Mapping[str, Any], path: Path, env: Mapping[str, str] | None = N
         if acc.get("name") in names:
             problems.append(f"accounts[{i}].name: {acc.get('name')!r} is used twice")
         names.add(str(acc.get("name")))
+    cal_names: set[str] = set()
     for i, cal in enumerate(tables["calendars"]):
         _check_table(f"calendars[{i}].", cal, _CALENDAR, problems)
+        _check_calendar(f"calendars[{i}].", cal, path.parent, problems)
+        # The name keys the calendar's records in the state: two would mix them.
+        cal_name = cal.get("name") or f"calendar{i + 1}"
+        if cal_name in cal_names:
+            problems.append(f"calendars[{i}].name: {cal_name!r} is used twice")
+        cal_names.add(str(cal_name))
     _check_table("etiquette.", tables["etiquette"], _ETIQUETTE, problems)
     _check_table("reminders.", tables["reminders"], _REMINDERS, problems)
     if isinstance(data.get("smtp"), dict):  # optional; a non-table is reported above
@@ -479,11 +583,17 @@ def _build(data: Mapping[str, Any], t: Mapping[str, Any], path: Path,
         ))
     calendars = []
     for i, cal in enumerate(t["calendars"]):
-        loc = cal["location"]
-        if "://" not in loc:
+        loc = cal.get("location", "").strip()
+        if loc and "://" not in loc:
             loc = str(_resolve(base, loc))
-        calendars.append(CalendarConfig(name=cal.get("name") or f"calendar{i + 1}",
-                                        kind=cal["kind"], location=loc))
+        calendars.append(CalendarConfig(
+            name=cal.get("name") or f"calendar{i + 1}", kind=cal["kind"], location=loc,
+            url=cal.get("url", "").strip(),
+            # As for IMAP: most providers' login is the user's address.
+            username=cal.get("username") or (identity.addresses[0]
+                                             if cal["kind"] == "caldav" else ""),
+            password_command=cal.get("password_command"), password_env=cal.get("password_env"),
+            cafile=_resolve(base, cal["cafile"]) if "cafile" in cal else None))
     et = dict(t["etiquette"])
     if "working_days" in et:
         order = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

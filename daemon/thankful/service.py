@@ -24,8 +24,10 @@ from typing import Any
 
 import structlog
 
-from thankful.adapters.ics_files import IcsFiles
+from thankful.adapters.ics_files import CalendarSource
+from thankful.adapters.ics_files import open_calendar
 from thankful.adapters.maildir import MaildirStore
+from thankful.adapters.store import DatabaseError
 from thankful.adapters.store import Store
 from thankful.config import AccountConfig
 from thankful.config import Config
@@ -61,6 +63,7 @@ from thankful.core.rules import note_hash
 from thankful.core.rules import short_id
 from thankful.core.textdates import with_text_event
 from thankful.errors import SourceError
+from thankful.errors import StateError
 from thankful.errors import UsageError
 from thankful.ports import Entry
 from thankful.ports import MailStore
@@ -377,16 +380,22 @@ class Cycle:
     # --- calendars -------------------------------------------------------------------
 
     def scan_calendars(self) -> None:
-        """Read every calendar source whose files changed."""
+        """Read every calendar source whose files (or objects) changed.
+
+        A source that fails keeps what was recorded from it; a source that served the
+        last good copy of a feed is still read, and its failure is reported.
+        """
         for cal in self.cfg.calendars:
-            src = IcsFiles(name=cal.name, location=Path(cal.location))
+            src = open_calendar(cal, state_dir=self.cfg.state_dir, now=self.now,
+                                persist=not self.dry_run)
             try:
                 files = src.files()
             except SourceError as exc:
                 self.fail(cal.name, str(exc).split(": ", 1)[-1])
                 continue
             except OSError as exc:
-                self.fail(cal.name, f"cannot read {cal.location}: {exc}")
+                # describe(), not the location: an ICS address is often a secret.
+                self.fail(cal.name, f"cannot read {src.describe()}: {exc}")
                 continue
             old = self.store.calfiles(cal.name)
             for path, fp in sorted(files.items()):
@@ -396,8 +405,10 @@ class Cycle:
                 with self.store.transaction():
                     self.store.delete_signals(f"cal:{cal.name}:{path}#")
                     self.store.set_calfile(cal.name, path, None)
+            if src.stale:
+                self.fail(cal.name, src.stale)
 
-    def _calendar_file(self, source: str, src: IcsFiles, path: str, fp: str) -> None:
+    def _calendar_file(self, source: str, src: CalendarSource, path: str, fp: str) -> None:
         self.result.bump("calendar_files_read")
         try:
             data = src.read(path)
@@ -539,6 +550,15 @@ class Cycle:
                 with self.store.transaction():
                     self.store.mark_drafted([n.id for n in req.notes], h, writer.name,
                                             message_id(req.key, req.from_address), self.now)
+                    # Known as a draft at once: should the mailbox be unreadable next
+                    # time, the note does not count as a draft deleted unsent.
+                    if ident:
+                        folder = ms.drafts_folder()
+                        self.store.put_outgoing(
+                            writer.name, folder, "draft", ident,
+                            Outgoing(recipients=frozenset({req.to_address}), date=self.now,
+                                     note_hash=h))
+                        self.store.add_items(writer.name, folder, [(ident, "draft", "")])
                 log.info("draft_appended", account=writer.name, notes=[n.id for n in req.notes],
                          draft=h)
             drafted = {n.id for n in req.notes}
@@ -561,7 +581,11 @@ class Cycle:
         # Over SMTP no mailbox is written, so a failed draft write there does not matter.
         if smtp is None and (ms is None or default.account in self.write_failed):
             return
-        data = build_reminder(req)
+        try:
+            data = build_reminder(req)
+        except ComposeError as exc:
+            log.warning("reminder_skipped", slot=req.slot, reason=str(exc))
+            return
         where = ", ".join(smtp.to) if smtp is not None else default.account
         self.result.reminder = (where, data)
         if self.dry_run:
@@ -627,36 +651,45 @@ def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now
             log.warning("clock_went_back", now=now.isoformat(), last_cycle=latest.isoformat())
         if dry_run:
             store.begin_dry_run()
-        cycle = Cycle(cfg, store, now, dry_run=dry_run, store_factory=store_factory)
-        structlog.contextvars.bind_contextvars(cycle_id=cycle.result.run_id)
-        if not dry_run:
-            with store.transaction():
-                store.start_run(cycle.result.run_id, now, started)
-        try:
-            cycle.scan_accounts()
-            cycle.scan_calendars()
-            cycle.decide()
-            cycle.execute()
-        finally:
-            for ms in cycle.mail.values():
-                ms.close()
-        res = cycle.result
-        states: dict[str, int] = {}
-        for n in res.notes:
-            states[n.state] = states.get(n.state, 0) + 1
-        failed = dict(res.errors)
-        sources = {name: failed.get(name, "ok") for name in
-                   [*(a.name for a in cfg.accounts), *(c.name for c in cfg.calendars)]}
-        summary = {"counts": res.counts, "notes": states, "sources": sources,
-                   "errors": [f"{s}: {m}" for s, m in res.errors],
-                   "duration_ms": int((datetime.now().astimezone() - started).total_seconds()
-                                      * 1000)}
-        if not dry_run:
-            with store.transaction():
-                store.finish_run(res.run_id, datetime.now().astimezone(), res.ok, summary)
-        log.info("cycle_finished", dry_run=dry_run, ok=res.ok, **summary)
-        return res
+        return _run(cfg, store, now, started, dry_run=dry_run, store_factory=store_factory)
+    except DatabaseError as exc:
+        raise StateError(f"the state database {store.path} failed ({exc}); move it aside to "
+                         "start afresh (what is in Drafts and Sent is not drafted again)") \
+            from None
     finally:
         structlog.contextvars.unbind_contextvars("cycle_id")
         store.close()
 
+
+def _run(cfg: Config, store: Store, now: datetime, started: datetime, *, dry_run: bool,
+         store_factory: Callable[[AccountConfig], MailStore]) -> CycleResult:
+    """The body of :func:`run_cycle`, with the store open."""
+    cycle = Cycle(cfg, store, now, dry_run=dry_run, store_factory=store_factory)
+    structlog.contextvars.bind_contextvars(cycle_id=cycle.result.run_id)
+    if not dry_run:
+        with store.transaction():
+            store.start_run(cycle.result.run_id, now, started)
+    try:
+        cycle.scan_accounts()
+        cycle.scan_calendars()
+        cycle.decide()
+        cycle.execute()
+    finally:
+        for ms in cycle.mail.values():
+            ms.close()
+    res = cycle.result
+    states: dict[str, int] = {}
+    for n in res.notes:
+        states[n.state] = states.get(n.state, 0) + 1
+    failed = dict(res.errors)
+    sources = {name: failed.get(name, "ok") for name in
+               [*(a.name for a in cfg.accounts), *(c.name for c in cfg.calendars)]}
+    summary = {"counts": res.counts, "notes": states, "sources": sources,
+               "errors": [f"{s}: {m}" for s, m in res.errors],
+               "duration_ms": int((datetime.now().astimezone() - started).total_seconds()
+                                  * 1000)}
+    if not dry_run:
+        with store.transaction():
+            store.finish_run(res.run_id, datetime.now().astimezone(), res.ok, summary)
+    log.info("cycle_finished", dry_run=dry_run, ok=res.ok, **summary)
+    return res

@@ -250,3 +250,98 @@ def test_smtp_plaintext_only_to_loopback(tmp_path: Path) -> None:
         smtp = load(write(tmp_path, MINIMAL + f'[smtp]\nhost = "{host}"\nsecurity = "none"\n')
                     ).smtp
         assert smtp is not None and smtp.port == 25
+
+
+# --- calendars --------------------------------------------------------------------------
+
+CAL = MINIMAL + '[[calendars]]\nname = "c"\n'
+
+
+def example_calendar_blocks() -> list[str]:
+    """The commented [[calendars]] blocks of config.example.toml, uncommented."""
+    import re
+
+    lines = EXAMPLE.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("# --- more calendars"))
+    blocks: list[str] = []
+    for line in lines[start + 1:]:
+        if line.strip() and not line.startswith("#"):
+            break
+        if re.fullmatch(r"# \[\[calendars\]\]", line):
+            blocks.append("[[calendars]]\n")
+        elif blocks and re.fullmatch(r"# [a-z_0-9]+ = .*", line):
+            blocks[-1] += line[2:] + "\n"
+    return blocks
+
+
+def test_example_calendar_blocks_are_valid(tmp_path: Path) -> None:
+    blocks = example_calendar_blocks()
+    cfg = load(write(tmp_path, MINIMAL + "".join(blocks)))
+    kinds = {c.name: (c.kind, c.is_url) for c in cfg.calendars}
+    assert kinds == {"vdirsyncer": ("ics", False), "google": ("ics", True),
+                     "outlook": ("ics", True), "fastmail": ("caldav", False),
+                     "icloud": ("caldav", False), "nextcloud": ("caldav", False)}
+    assert all(c.url.startswith("https://") for c in cfg.calendars if c.kind == "caldav")
+    assert load(EXAMPLE, env={}).calendars[0].kind == "ics"  # the live block
+
+
+def test_ics_address_is_kept_as_written(tmp_path: Path) -> None:
+    for loc in ("https://calendar.example/a.ics", "webcal://calendar.example/a.ics",
+                "http://127.0.0.1:8080/feed.ics"):
+        cal = load(write(tmp_path, CAL + f'kind = "ics"\nlocation = "{loc}"\n')).calendars[0]
+        assert cal.location == loc and cal.is_url and cal.username == ""
+    (tmp_path / "ca.pem").write_text("x")
+    cal = load(write(tmp_path, CAL + 'kind = "ics"\nlocation = "https://c.example/a.ics"\n'
+                     'cafile = "ca.pem"\n')).calendars[0]
+    assert cal.cafile == tmp_path / "ca.pem"
+
+
+def test_caldav_calendar_and_its_defaults(tmp_path: Path) -> None:
+    cal = load(write(tmp_path, CAL + 'kind = "caldav"\nurl = "https://dav.example/cal/"\n')
+               ).calendars[0]
+    assert (cal.kind, cal.url, cal.username, cal.location, cal.is_url) == (
+        "caldav", "https://dav.example/cal/", "a@example.net", "", False)
+    assert cal.password_command is None and cal.password_env is None  # -> keyring
+    own = load(write(tmp_path, CAL + 'kind = "caldav"\nurl = "http://localhost:5232/"\n'
+                     'username = "alex"\npassword_env = "PW"\n')).calendars[0]
+    assert (own.username, own.password_env) == ("alex", "PW")
+
+
+def test_calendar_mistakes_are_named(tmp_path: Path) -> None:
+    def one(text: str) -> str:
+        found = problems(tmp_path, MINIMAL + "[[calendars]]\n" + text)
+        assert len(found) == 1, found
+        return found[0]
+
+    assert one('kind = "ics"\n').startswith("calendars[0].location: missing")
+    assert one('kind = "ical"\nlocation = "x"\n').startswith(
+        'calendars[0].kind: expected one of "ics", "caldav"')
+    assert one('kind = "ics"\nlocation = "ftp://c.example/a.ics"\n').startswith(
+        "calendars[0].location: expected a file, a folder, or an http://")
+    assert one('kind = "ics"\nlocation = "x"\nurl = "https://c.example/"\n') == (
+        "calendars[0].url: only for caldav calendars")
+    assert one('kind = "ics"\nlocation = "x"\ncafile = "ca.pem"\n').startswith(
+        "calendars[0].cafile: only for a calendar fetched from an https:// address")
+    assert one('kind = "caldav"\n').startswith("calendars[0].url: missing")
+    assert one('kind = "caldav"\nurl = "https://c.example/"\nlocation = "x"\n').startswith(
+        "calendars[0].location: only for ics calendars")
+    assert one('kind = "caldav"\nurl = "caldav.example.org"\n').startswith(
+        'calendars[0].url: expected an https:// address like')
+    assert "password unencrypted" in one('kind = "caldav"\nurl = "http://dav.example.org/"\n')
+    login = one('kind = "caldav"\nurl = "https://alex:s3cret@dav.example.org/dav/"\n')
+    assert login.startswith("calendars[0].url: no login in the address") and "s3cret" not in login
+    assert one('kind = "caldav"\nurl = "https://c.example/"\npassword_command = "x"\n'
+               'password_env = "PW"\n').startswith(
+        "calendars[0].password_env: name at most one of password_command, password_env")
+    assert one('kind = "caldav"\nurl = "https://c.example/"\npasword_command = "x"\n') == (
+        'calendars[0].pasword_command: unknown key (did you mean "password_command"?)')
+    assert one('kind = "caldav"\nurl = "https://c.example/"\ncafile = "nope.pem"\n').startswith(
+        f"calendars[0].cafile: {tmp_path / 'nope.pem'} does not exist")
+    assert one('kind = "ics"\nlocation = "a"\n[[calendars]]\nkind = "ics"\nlocation = "b"\n'
+               'name = "calendar1"\n') == "calendars[1].name: 'calendar1' is used twice"
+
+
+def test_no_secret_address_in_a_config_error(tmp_path: Path) -> None:
+    found = problems(tmp_path, CAL + 'kind = "ics"\n'
+                     'location = "gopher://calendar.example/private-s3cret/basic.ics"\n')
+    assert "s3cret" not in "\n".join(found) and "calendar.example" in found[0]

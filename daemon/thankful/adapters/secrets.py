@@ -23,6 +23,7 @@ from thankful.errors import UsageError
 
 if TYPE_CHECKING:
     from thankful.config import AccountConfig
+    from thankful.config import CalendarConfig
     from thankful.config import Config
 
 #: The keyring "service" under which every account's secret is stored.
@@ -46,6 +47,28 @@ def get_secret(acc: AccountConfig) -> str:
     if imap is not None and imap.oauth2_token_command:
         return _run(acc.name, "oauth2_token_command", imap.oauth2_token_command)
     return _from_keyring(acc.name)
+
+
+def get_calendar_secret(cal: CalendarConfig) -> str:
+    """A CalDAV calendar's password, from the same sources as an account's.
+
+    The keyring entry is the calendar's name. The messages of the shared helpers speak
+    of an "account"; here they name the calendar instead.
+    """
+    try:
+        if cal.password_command:
+            return _run(cal.name, "password_command", cal.password_command)
+        if cal.password_env:
+            value = os.environ.get(cal.password_env, "")
+            if not value:
+                raise CredentialsError(
+                    f"account {cal.name}: the environment variable {cal.password_env} "
+                    "(password_env) is not set or empty")
+            return value
+        return _from_keyring(cal.name)
+    except CredentialsError as exc:
+        raise CredentialsError(str(exc).replace(f"account {cal.name}", f"calendar {cal.name}")
+                               ) from None
 
 
 def uses_oauth2(acc: AccountConfig) -> bool:

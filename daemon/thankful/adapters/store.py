@@ -27,6 +27,8 @@ from thankful.core.rules import Signal
 from thankful.errors import StateError
 
 DB_NAME = "thankful.sqlite3"
+#: What a damaged database raises mid-cycle (the service turns it into a StateError).
+DatabaseError = sqlite3.DatabaseError
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -97,6 +99,11 @@ class Store:
             self._conn.execute("PRAGMA busy_timeout = 30000")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
+            # A file damaged past its first page opens fine and fails mid-cycle: look
+            # at every page now.
+            check = self._conn.execute("PRAGMA quick_check").fetchone()
+            if check is None or check[0] != "ok":
+                raise sqlite3.DatabaseError(f"integrity check: {check[0] if check else '?'}")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self._conn.close()

@@ -33,7 +33,7 @@ TEMPLATE_NAMES = ("phone_screen", "interview", "offer_company", "offer_referrer"
 #: The marked place for the one specific thing the user remembers.
 SPECIFIC = "[[ADD ONE SPECIFIC THING YOU DISCUSSED WITH {who} — then delete this line]]"
 _BREAKS = re.compile("[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\x00]+")
-_CONTROL = re.compile("[\x01-\x08\x0e-\x1b\x7f]")
+_CONTROL = re.compile("[\x01-\x08\x0e-\x1b\x7f\ud800-\udfff]")  # and lone surrogates
 _MAX_HEADER_VALUE = 300
 
 
@@ -215,27 +215,56 @@ def _wrap(body: str, width: int = 76) -> str:
     return "\n".join(out)
 
 
+_MAX_DISPLAY_NAME = 64
+_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*")
+
+
+def _display_name(name: str) -> str:
+    """A display name the email package can fold without changing its meaning.
+
+    Python 3.11 splits a quoted display name too long for one line and drops its
+    quotes, so its commas and angle brackets turn into addresses (``_verify`` would
+    then refuse the draft). A display name is cosmetic: quotes and backslashes are
+    dropped and it is shortened, at a space where there is one, to fit on one line.
+    """
+    value = re.sub(r"\s+", " ", clean(name, 200).replace("\\", " ").replace('"', " ")).strip()
+    if len(value) > _MAX_DISPLAY_NAME:
+        cut = value[:_MAX_DISPLAY_NAME + 1]
+        value = cut.rsplit(" ", 1)[0] if " " in cut[16:] else cut[:_MAX_DISPLAY_NAME]
+        value = value.rstrip(" ,;:<([@")
+    return value
+
+
 def _address(name: str, addr: str) -> HAddress:
     addr = clean(addr, 254)
     if addr.count("@") != 1 or any(c in addr for c in " <>,;:\"()[]\\"):
         raise ComposeError(f"not a usable address: {addr!r}")
     local, _, domain = addr.partition("@")
+    # Not ASCII, the email package writes encoded words inside the address, which only
+    # Python decodes back: another reader would see another recipient.
+    if not (local.isascii() and local.isprintable() and _DOMAIN.fullmatch(domain)):
+        raise ComposeError(f"not a usable address: {addr!r} (only plain ASCII addresses "
+                           "can be written)")
     try:
-        return HAddress(display_name=clean(name, 120), username=local, domain=domain)
+        return HAddress(display_name=_display_name(name), username=local, domain=domain)
     except (ValueError, TypeError) as exc:
         raise ComposeError(f"not a usable address: {addr!r} ({exc})") from None
 
 
 def _set_subject(msg: EmailMessage, subject: str) -> None:
-    """Set the Subject, encoding non-ASCII text ourselves.
+    """Set the Subject, folding a long or non-ASCII one ourselves.
 
     The email package of Python 3.11 can fold an encoded subject into an empty encoded
-    word (``=?utf-8?q??=``) that some clients show raw; email.header folds it right.
+    word (``=?utf-8?q??=``) that some clients show raw, and moves a long ASCII one
+    holding ``?=`` whole onto a continuation line, so it parses back with a leading
+    space; email.header folds both right.
     """
-    if subject.isascii():
+    if subject.isascii() and len("Subject: ") + len(subject) <= 78:
         msg["Subject"] = subject
         return
-    encoded = email.header.Header(subject, "utf-8", header_name="Subject").encode()
+    charset = "us-ascii" if subject.isascii() else "utf-8"
+    encoded = email.header.Header(subject, charset, header_name="Subject").encode()
     msg._headers.append(("Subject", encoded))  # type: ignore[attr-defined]  # bypasses refolding
 
 
@@ -278,7 +307,8 @@ def _verify(data: bytes, expect: Mapping[str, list[str]], subject: str | None = 
     back = BytesParser(policy=email.policy.default).parsebytes(data)
     if subject is not None and str(back["Subject"]) != subject:
         raise ComposeError("the subject did not parse back as written")
-    if b"?q??=" in data.lower() or b"?b??=" in data.lower():
+    head = data.split(b"\r\n\r\n", 1)[0].lower()
+    if b"?q??=" in head or b"?b??=" in head:
         raise ComposeError("an empty encoded word in a header")
     names = [k.lower() for k in back]
     allowed = {"from", "to", "subject", "date", "message-id", "in-reply-to", "references",

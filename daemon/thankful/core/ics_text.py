@@ -63,6 +63,9 @@ def decode(data: bytes | str, problems: list[str]) -> str:
     return text.lstrip("\ufeff")
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def logical_lines(text: str, problems: list[str]) -> list[str]:
     """Unfold the text into content lines, repairing bad folds and raw newlines."""
     out: list[str] = []
@@ -91,6 +94,16 @@ def logical_lines(text: str, problems: list[str]) -> list[str]:
             moved += 1
     if moved:
         problems.append(f"repaired {moved} value(s) written inside a quoted TZID")
+    # icalendar silently drops a property holding a control character (an ATTENDEE
+    # among them): replace them, and say so.
+    controls = 0
+    for i, line in enumerate(out):
+        cleaned, n = _CONTROLS.subn(" ", line)
+        if n:
+            out[i] = cleaned
+            controls += n
+    if controls:
+        problems.append(f"replaced {controls} control character(s) in content lines")
     return out
 
 
