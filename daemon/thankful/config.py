@@ -159,6 +159,8 @@ class Config:
     reminders: Reminders = Reminders()
     #: Set when reminders are submitted over SMTP rather than delivered to the inbox.
     smtp: SmtpConfig | None = None
+    #: ``[tasks]``: where each owed note is written as a VTODO (off when absent).
+    tasks: CalendarConfig | None = None
     scan_interval_minutes: float = 10
 
     @property
@@ -360,7 +362,8 @@ _SMTP_SECRET_KEYS = ("password_command", "password_env")
 # plain-text server can only be a local relay, which listens on 25.
 _SMTP_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 _TABLES = {"identity": _IDENTITY, "accounts": _ACCOUNT, "calendars": _CALENDAR,
-           "etiquette": _ETIQUETTE, "reminders": _REMINDERS, "smtp": _SMTP}
+           "etiquette": _ETIQUETTE, "reminders": _REMINDERS, "smtp": _SMTP,
+           "tasks": _CALENDAR}
 
 
 def _check_table(where: str, data: Mapping[str, Any], spec: Mapping[str, tuple[Check, bool]],
@@ -544,6 +547,12 @@ def parse(data: Mapping[str, Any], path: Path, env: Mapping[str, str] | None = N
         cal_names.add(str(cal_name))
     _check_table("etiquette.", tables["etiquette"], _ETIQUETTE, problems)
     _check_table("reminders.", tables["reminders"], _REMINDERS, problems)
+    if isinstance(data.get("tasks"), dict):  # optional write-back of notes as VTODOs
+        _check_table("tasks.", tables["tasks"], _CALENDAR, problems)
+        _check_calendar("tasks.", tables["tasks"], path.parent, problems)
+        if "://" in str(tables["tasks"].get("location", "")):
+            problems.append('tasks.location: a task list is a local folder (a vdir); for a '
+                            'server use kind = "caldav" with url')
     if isinstance(data.get("smtp"), dict):  # optional; a non-table is reported above
         _check_table("smtp.", tables["smtp"], _SMTP, problems)
         _check_smtp(tables["smtp"], path.parent, problems)
@@ -581,19 +590,8 @@ def _build(data: Mapping[str, Any], t: Mapping[str, Any], path: Path,
             imap=_imap_settings(acc, base, address) if acc["kind"] == "imap" else None,
             extra={k: acc[k] for k in _IMAP_KEYS if k in acc},
         ))
-    calendars = []
-    for i, cal in enumerate(t["calendars"]):
-        loc = cal.get("location", "").strip()
-        if loc and "://" not in loc:
-            loc = str(_resolve(base, loc))
-        calendars.append(CalendarConfig(
-            name=cal.get("name") or f"calendar{i + 1}", kind=cal["kind"], location=loc,
-            url=cal.get("url", "").strip(),
-            # As for IMAP: most providers' login is the user's address.
-            username=cal.get("username") or (identity.addresses[0]
-                                             if cal["kind"] == "caldav" else ""),
-            password_command=cal.get("password_command"), password_env=cal.get("password_env"),
-            cafile=_resolve(base, cal["cafile"]) if "cafile" in cal else None))
+    calendars = [_calendar(cal, cal.get("name") or f"calendar{i + 1}", base, identity)
+                 for i, cal in enumerate(t["calendars"])]
     et = dict(t["etiquette"])
     if "working_days" in et:
         order = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -605,8 +603,23 @@ def _build(data: Mapping[str, Any], t: Mapping[str, Any], path: Path,
         accounts=tuple(accounts), calendars=tuple(calendars),
         etiquette=Etiquette(**et), reminders=Reminders(**t["reminders"]),
         smtp=_smtp_settings(t["smtp"], base, identity) if "smtp" in data else None,
+        tasks=_calendar(t["tasks"], "tasks", base, identity) if "tasks" in data else None,
         scan_interval_minutes=data.get("scan_interval_minutes", 10),
     )
+
+
+def _calendar(cal: Mapping[str, Any], name: str, base: Path,
+              identity: IdentityConfig) -> CalendarConfig:
+    loc = cal.get("location", "").strip()
+    if loc and "://" not in loc:
+        loc = str(_resolve(base, loc))
+    return CalendarConfig(
+        name=name, kind=cal["kind"], location=loc, url=cal.get("url", "").strip(),
+        # As for IMAP: most providers' login is the user's address.
+        username=cal.get("username") or (identity.addresses[0]
+                                         if cal["kind"] == "caldav" else ""),
+        password_command=cal.get("password_command"), password_env=cal.get("password_env"),
+        cafile=_resolve(base, cal["cafile"]) if "cafile" in cal else None)
 
 
 def _smtp_settings(smtp: Mapping[str, Any], base: Path, identity: IdentityConfig) -> SmtpConfig:

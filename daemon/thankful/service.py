@@ -571,6 +571,23 @@ class Cycle:
             self.result.bump("drafts_written")
         self._remind()
 
+    def sync_tasks(self) -> None:
+        """Write each note as a VTODO in the ``[tasks]`` list, closed when the note is."""
+        from thankful.adapters.tasks import open_task_list
+        from thankful.adapters.tasks import sync_tasks
+
+        assert self.cfg.tasks is not None
+        try:
+            counts = sync_tasks(self.result.notes, open_task_list(self.cfg.tasks), self.now)
+        except SourceError as exc:
+            self.fail("tasks", str(exc).split(": ", 1)[-1])
+            return
+        except OSError as exc:
+            self.fail("tasks", f"cannot write the task list: {exc.strerror or exc}")
+            return
+        for what, n in counts.items():
+            self.result.bump(f"tasks_{what}", n)
+
     def _remind(self) -> None:
         req = self.result.plan.reminder
         if req is None or self.store.reminder_delivered(req.slot):
@@ -674,6 +691,8 @@ def _run(cfg: Config, store: Store, now: datetime, started: datetime, *, dry_run
         cycle.scan_calendars()
         cycle.decide()
         cycle.execute()
+        if cfg.tasks is not None and not dry_run:
+            cycle.sync_tasks()
     finally:
         for ms in cycle.mail.values():
             ms.close()

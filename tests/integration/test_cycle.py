@@ -203,3 +203,25 @@ def test_drafts_never_come_from_the_employer_address(tmp_path: Path) -> None:
     froms = {str(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["From"])
              for p in drafts.iterdir()}
     assert result.drafts and froms == {"Alex Morgan <alex.morgan@example.net>"}
+
+
+def test_notes_become_tasks_and_close_with_them(tmp_path: Path) -> None:
+    from thankful.adapters.store import Store
+
+    path = setup(tmp_path, build_demo(NOW))
+    path.write_text(path.read_text() + '\n[tasks]\nkind = "ics"\nlocation = "tasks"\n')
+    cfg = load(path)
+    first = run_cycle(cfg, NOW)
+    tasks = tmp_path / "search" / "tasks"
+    files = sorted(tasks.glob("*.ics"))
+    open_notes = [n for n in first.notes if n.open]
+    assert len(files) == len(open_notes) > 0
+    assert all(b"BEGIN:VTODO" in f.read_bytes() and b"NEEDS-ACTION" in f.read_bytes()
+               for f in files)
+    again = run_cycle(cfg, NOW + timedelta(minutes=5))
+    assert not any(k.startswith("tasks_") for k in again.counts)
+    with Store(cfg.state_dir) as st, st.transaction():
+        st.set_user_state(open_notes[0].id, "done", "card", NOW)
+    run_cycle(cfg, NOW + timedelta(minutes=10))
+    completed = [f for f in tasks.glob("*.ics") if b"STATUS:COMPLETED" in f.read_bytes()]
+    assert len(completed) == 1
