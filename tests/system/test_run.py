@@ -151,3 +151,40 @@ def test_new_mail_is_picked_up_by_itself(tmp_path: Path) -> None:
         proc.terminate()
         _out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
+
+
+def test_sigterm_mid_cycle_then_the_next_start_finishes_without_duplicates(
+        tmp_path: Path) -> None:
+    import email.message
+    import mailbox
+
+    now = datetime.now(ZoneInfo("Europe/Berlin")).replace(microsecond=0) - timedelta(minutes=5)
+    cfg = write_search(tmp_path / "s", build_demo(now), now)
+    inbox = mailbox.Maildir(tmp_path / "s" / "mail", create=False)
+    for i in range(3000):  # enough mail that the first cycle is still running
+        m = email.message.EmailMessage()
+        m["From"] = f"Friend {i} <friend{i}@example.org>"
+        m["To"] = "alex.morgan@example.net"
+        m["Subject"] = f"Holiday photos, part {i}"
+        m.set_content("Have a look!\n" * 20)
+        inbox.add(m.as_bytes())
+    proc = subprocess.Popen([sys.executable, "-m", "thankful", "run", "--config", str(cfg)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0, err[-2000:]
+    assert time.monotonic() - started < 10
+    assert "Traceback" not in err
+    # The next start finishes the work: every note drafted once.
+    again = subprocess.run([sys.executable, "-m", "thankful", "scan", "--once", "--config",
+                            str(cfg)], capture_output=True, text=True, timeout=120, check=False)
+    assert again.returncode == 0, again.stderr
+    import email as email_pkg
+
+    drafts = tmp_path / "s" / "mail" / ".Drafts" / "cur"
+    hashes = [email_pkg.message_from_bytes(p.read_bytes())["X-Thankful-Note"]
+              for p in drafts.iterdir()]
+    tos = [email_pkg.message_from_bytes(p.read_bytes())["To"] for p in drafts.iterdir()]
+    assert len(hashes) == len(set(hashes)) == len(set(tos)) == 8
