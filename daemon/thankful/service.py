@@ -210,8 +210,28 @@ class Cycle:
 
     # --- mail ------------------------------------------------------------------------
 
+    def _identity_changed(self) -> None:
+        """When the user's addresses or employer change, every message and calendar is
+        judged again: who "you" are decides what a message is."""
+        ident = self.identity
+        mark = short_id("|".join([*sorted(ident.addresses), "#", *sorted(ident.employer_domains)]))
+        old = self.store.get_meta("identity")
+        if old == mark:
+            return
+        with self.store.transaction():
+            if old is not None:
+                log.info("identity_changed", reason="your addresses or employer changed; "
+                         "every message and calendar is read again")
+                for acc in self.cfg.accounts:
+                    self.store.reset_incoming(acc.name)
+                for cal in self.cfg.calendars:
+                    for path in self.store.calfiles(cal.name):
+                        self.store.set_calfile(cal.name, path, None)
+            self.store.set_meta("identity", mark)
+
     def scan_accounts(self) -> None:
         """Read every account's folders."""
+        self._identity_changed()
         for acc in self.cfg.accounts:
             ms = self.store_factory(acc)
             try:

@@ -225,3 +225,20 @@ def test_notes_become_tasks_and_close_with_them(tmp_path: Path) -> None:
     run_cycle(cfg, NOW + timedelta(minutes=10))
     completed = [f for f in tasks.glob("*.ics") if b"STATUS:COMPLETED" in f.read_bytes()]
     assert len(completed) == 1
+
+
+def test_a_new_address_means_the_mail_is_judged_again(tmp_path: Path) -> None:
+    data = build_demo(NOW)
+    path = setup(tmp_path, data)
+    me = data.addresses[0]
+    # First the user configured only an old address: the job search is not theirs.
+    path.write_text(path.read_text().replace(f'addresses = ["{me}"]',
+                                             'addresses = ["old@example.org"]'))
+    before = run_cycle(load(path), NOW)
+    path.write_text(path.read_text().replace('addresses = ["old@example.org"]',
+                                             f'addresses = ["old@example.org", "{me}"]'))
+    after = run_cycle(load(path), NOW + timedelta(minutes=5))
+    want = {(e.occasion, e.email) for e in data.expected_notes}
+    assert {(n.occasion, n.recipient.email) for n in after.notes} == want
+    assert after.counts.get("headers_read", 0) >= len(data.inbox)
+    assert len(before.notes) <= len(after.notes)

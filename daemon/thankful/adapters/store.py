@@ -205,6 +205,13 @@ class Store:
         self._conn.executemany("DELETE FROM items WHERE source = ? AND folder = ? AND ident = ?",
                                ((source, folder, i) for i in idents))
 
+    def reset_incoming(self, source: str) -> None:
+        """Forget which received messages of an account were read (to judge them again);
+        what is known of Sent and Drafts stays."""
+        self._conn.execute("DELETE FROM items WHERE source = ? AND status NOT IN "
+                           "('sent', 'draft')", (source,))
+        self._conn.execute("DELETE FROM folders WHERE source = ?", (source,))
+
     def reset_folder(self, source: str, folder: str) -> None:
         """Forget a folder's position and items (its identity changed)."""
         self._conn.execute("DELETE FROM items WHERE source = ? AND folder = ?", (source, folder))
