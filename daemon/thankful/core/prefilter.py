@@ -27,6 +27,14 @@ _CUES = re.compile(
     re.IGNORECASE,
 )
 _BULK_PRECEDENCE = re.compile(r"bulk|list|junk", re.IGNORECASE)
+_GENERATED = re.compile(r"auto-generated", re.IGNORECASE)
+_SERVICE_HEADERS = ("feedback-id", "x-sg-eid", "x-mailgun-sid", "x-ses-outgoing", "x-campaign",
+                    "x-campaignid", "x-mc-user", "x-mailchimp-campaign", "x-marketoid",
+                    "x-sfmc-stack", "x-csa-complaints")
+_MACHINE_SENDER = re.compile(
+    r"(?:no-?reply|do-?not-?reply|donotreply|notifications?|notify|alerts?|mailer|"
+    r"news(?:letter)?|updates|info|marketing|promo(?:tions)?|deals|orders?|shipping|"
+    r"receipts?|billing|accounts?|security|support|service|hello|team)(?:[-_.+].*)?")
 _AUTO_REPLY = re.compile(r"auto-replied", re.IGNORECASE)
 
 
@@ -49,8 +57,13 @@ def needs_body(head: MailItem, identity: Identity) -> tuple[bool, str]:
     sender = head.sender.email if head.sender else ""
     if sender and identity.is_me(sender):
         return True, "sent by you"
+    local = sender.split("@", 1)[0].lower() if "@" in sender else ""
     bulk = bool(h.get("list-id") or h.get("list-unsubscribe")
-                or _BULK_PRECEDENCE.search(h.get("precedence", "")))
+                or _BULK_PRECEDENCE.search(h.get("precedence", ""))
+                # Sent by a bulk-mail service, or by a machine.
+                or any(name in h for name in _SERVICE_HEADERS)
+                or _GENERATED.search(h.get("auto-submitted", ""))
+                or _MACHINE_SENDER.fullmatch(local))
     if not bulk:
         return True, "personal mail"
     if _service_domain(_domain(sender)):
