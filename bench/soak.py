@@ -44,6 +44,8 @@ def proc_stats(pid: int) -> tuple[int, int]:
 
 def write_config(path: Path, user: ImapUser, addresses: list[str], employers: list[str],
                  interval: float) -> None:
+    account = user.toml_account(
+        name="soak", extra=f'address = "{addresses[0]}"\nlookback_days = "all"\nidle = true\n')
     quoted = ", ".join(f'"{a}"' for a in addresses)
     emp = ", ".join(f'"{d}"' for d in employers)
     path.write_text(f"""scan_interval_minutes = {interval}
@@ -54,19 +56,7 @@ addresses = [{quoted}]
 employer_domains = [{emp}]
 timezone = "Europe/Berlin"
 
-[[accounts]]
-name = "soak"
-kind = "imap"
-host = "127.0.0.1"
-port = {user.server.imap_port}
-security = "starttls"
-cafile = "{user.server.cert}"
-username = "{user.name}"
-password_env = "{user.env}"
-address = "{addresses[0]}"
-lookback_days = "all"
-idle = true
-
+{account}
 [[calendars]]
 name = "soak"
 kind = "ics"

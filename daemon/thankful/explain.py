@@ -23,7 +23,6 @@ from thankful.core.textdates import with_text_event
 
 MAX_EVENTS = 50
 #: Recurring events are listed inside this window around the file's first event.
-WINDOW_BEFORE = timedelta(days=366)
 WINDOW_AFTER = timedelta(days=366 * 2)
 
 

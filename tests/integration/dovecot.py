@@ -367,6 +367,16 @@ class ImapUser:
         return AccountConfig(name=name, kind="imap", address="alex.morgan@example.net",
                              imap=settings, **kw)  # type: ignore[arg-type]
 
+    def toml_account(self, *, name: str = "demo", security: str = "starttls",
+                     extra: str = "") -> str:
+        """The ``[[accounts]]`` block of a config file for this user (the password through
+        ``password_env``, which this sets)."""
+        port = self.server.imaps_port if security == "tls" else self.server.imap_port
+        os.environ[self.env] = self.password
+        return (f'[[accounts]]\nname = "{name}"\nkind = "imap"\nhost = "127.0.0.1"\n'
+                f'port = {port}\nsecurity = "{security}"\ncafile = "{self.server.cert}"\n'
+                f'username = "{self.name}"\npassword_env = "{self.env}"\n{extra}')
+
     def client(self) -> IMAPClient:
         """An admin connection to load and inspect this user's mail."""
         return self.server.client(self.name, self.password)

@@ -143,17 +143,8 @@ class TestConnect:
         cfg.write_text(f"""[identity]
 name = "Alex"
 addresses = ["alex.morgan@example.net"]
-[[accounts]]
-name = "work"
-kind = "imap"
-host = "127.0.0.1"
-port = {imap_user.server.imaps_port}
-cafile = "{imap_user.server.cert}"
-username = "{imap_user.name}"
-password_env = "{imap_user.env}"
-""")
+{imap_user.toml_account(name="work", security="tls")}""")
         cfg.chmod(0o600)
-        imap_user.account()  # sets the environment variable
         assert cli.main(["check", "--config", str(cfg)]) == 0
         out = capsys.readouterr().out
         assert f"ok: account work: reached 127.0.0.1:{imap_user.server.imaps_port}; " \

@@ -54,7 +54,7 @@ def write_config(tmp_path: Path, user: ImapUser, data: DemoData) -> Path:
     cal.mkdir()
     for name, ics in data.calendar:
         (cal / name).write_bytes(ics)
-    os.environ[user.env] = user.password
+    account = user.toml_account(extra='lookback_days = "all"\n')
     addresses = ", ".join(f'"{a}"' for a in data.addresses)
     employers = ", ".join(f'"{d}"' for d in data.employer_domains)
     cfg = tmp_path / "config.toml"
@@ -65,17 +65,7 @@ addresses = [{addresses}]
 employer_domains = [{employers}]
 timezone = "{data.timezone}"
 
-[[accounts]]
-name = "demo"
-kind = "imap"
-host = "127.0.0.1"
-port = {user.server.imap_port}
-security = "starttls"
-cafile = "{user.server.cert}"
-username = "{user.name}"
-password_env = "{user.env}"
-lookback_days = "all"
-
+{account}
 [[calendars]]
 name = "demo"
 kind = "ics"

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
-from dataclasses import field
 from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
@@ -173,7 +172,6 @@ class Derived:
 
     applications: tuple[Application, ...]
     notes: tuple[Note, ...]
-    problems: tuple[str, ...] = field(default=())
 
 
 def note_hash(key: str) -> str:
