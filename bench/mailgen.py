@@ -37,6 +37,7 @@ import os
 import random
 import re
 import time
+from collections.abc import Iterable
 from collections.abc import Iterator
 from datetime import UTC
 from datetime import datetime
@@ -383,6 +384,24 @@ class MaildirWriter:
             os.close(fd)
         os.utime(path, (ts, ts))
         self.bytes += len(raw)
+
+
+def fill(maildir: Path, uid: int, gid: int,
+         messages: Iterable[tuple[bytes, datetime, str]], *, seen: float = 0.85,
+         seed: int = 0) -> dict[str, int]:
+    """Write ``messages`` (e.g. ``Maker.stream(n)``) into a user's Maildir: ``~/Maildir``
+    for INBOX, ``~/Maildir/.Name`` for a Maildir++ folder (write INBOX first: its
+    directory is the parent). A ``seen`` share of them is read. How many of each kind.
+
+    Dovecot indexes the files at the folder's first read-write SELECT.
+    """
+    writer = MaildirWriter(maildir, uid, gid)
+    rng = random.Random(seed)
+    kinds: dict[str, int] = {}
+    for raw, when, kind in messages:
+        writer.add(raw, when, seen=rng.random() < seen)
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
 
 
 def sizes_summary(sizes: list[int]) -> str:

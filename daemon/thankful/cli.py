@@ -433,6 +433,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         run = st.last_run()
         notes = st.notes()
         next_run = st.get_meta("next_run")
+        health = st.health()
     if not run:
         print("last cycle: none yet")
         return EXIT_OK
@@ -444,6 +445,15 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  {source}: {result}")
     if pid and next_run:
         print(f"next cycle: {next_run}")
+    if health:
+        from thankful import report
+
+        must = [h.source for h in health.values() if h.must_act]
+        print(f"failing: {len(health)} source(s), backing off"
+              + (f"; {', '.join(must)} need(s) you to act" if must else ""))
+        for line in report.health_lines(health.values(), cfg.identity.tz,
+                                        datetime.now().astimezone()):
+            print(line)
     counts: dict[str, int] = {}
     for n in notes:
         counts[n["state"]] = counts.get(n["state"], 0) + 1

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -107,7 +108,8 @@ class CalendarConfig:
 
     name: str
     kind: str
-    location: str = ""
+    #: Not in the repr: an ICS address may hold a login, or be the secret itself.
+    location: str = field(default="", repr=False)
     url: str = ""
     username: str = ""
     password_command: str | None = None
@@ -162,6 +164,18 @@ class Config:
     #: ``[tasks]``: where each owed note is written as a VTODO (off when absent).
     tasks: CalendarConfig | None = None
     scan_interval_minutes: float = 10
+    #: A failing source is retried after one scan interval, then 2, 4, 8... at most this.
+    retry_max_minutes: float = 60
+
+    @property
+    def retry_base(self) -> timedelta:
+        """The first wait after a source failed: one scan interval."""
+        return timedelta(minutes=self.scan_interval_minutes)
+
+    @property
+    def retry_cap(self) -> timedelta:
+        """The longest wait between two tries of a failing source (never below the base)."""
+        return max(self.retry_base, timedelta(minutes=self.retry_max_minutes))
 
     @property
     def templates_dir(self) -> Path:
@@ -266,6 +280,7 @@ def _weekdays(v: Any) -> str | None:
 _TOP: dict[str, tuple[Check, bool]] = {
     "state_dir": (_str, False),
     "scan_interval_minutes": (_num(0.05, 1440), False),
+    "retry_max_minutes": (_num(0.05, 1440), False),
 }
 _IDENTITY: dict[str, tuple[Check, bool]] = {
     "name": (_str, True),
@@ -453,6 +468,8 @@ def _check_calendar(where: str, cal: Mapping[str, Any], base: Path,
                 problems.append(f"{where}location: expected a file, a folder, or an "
                                 "http://, https:// or webcal:// address, got "
                                 f"{_redact(loc)!r}")
+            elif _bad_port(loc) or _hidden_login(loc):
+                problems.append(f"{where}location: {_BAD_PORT}")
             elif (scheme == "http" and "@" in loc.split("://", 1)[1].split("/", 1)[0]
                   and not is_loopback(_url_host(loc))):
                 problems.append(f"{where}location: http:// would send the login in the "
@@ -475,6 +492,8 @@ def _check_calendar(where: str, cal: Mapping[str, Any], base: Path,
             if scheme not in ("http", "https") or not host:
                 problems.append(f"{where}url: expected an https:// address like "
                                 f'"https://caldav.fastmail.com/dav/", got {_redact(url)!r}')
+            elif _bad_port(url) or _hidden_login(url):
+                problems.append(f"{where}url: {_BAD_PORT}")
             elif "@" in url.split("://", 1)[1].split("/", 1)[0]:
                 problems.append(f"{where}url: no login in the address ({_redact(url)!r}); "
                                 "give username, and the password through password_command, "
@@ -502,11 +521,45 @@ def _url_host(url: str) -> str:
         return ""
 
 
+#: Never echoes the address: the text read as a port is often part of a password.
+_BAD_PORT = ("not a valid address: what follows its host is not a port number or a path; "
+             "a password in the address must write / ? # @ : as %2F %3F %23 %40 %3A")
+
+
+def _bad_port(url: str) -> bool:
+    """Whether an address's port is not a number, as when a login in it has an unencoded
+    / ? or #: the password's start then reads as the port (and would be echoed)."""
+    try:
+        urlsplit(url.strip()).port  # noqa: B018 (raises ValueError when not a number)
+    except ValueError:
+        return True
+    return False
+
+
+def _hidden_login(url: str) -> bool:
+    """Whether a login with an unencoded / ? or # hides in an address: an "@" after a
+    one-word host, as in "https://to/ken@host/..." (the token's start reads as the host).
+    An "@" after a real host name, as in CalDAV paths ("/dav/alex@example.org/"), is fine."""
+    host = _url_host(url)
+    try:
+        netloc = urlsplit(url.strip()).netloc
+    except ValueError:
+        return False
+    return ("@" in url and "@" not in netloc and "." not in host and ":" not in host
+            and host != "localhost")
+
+
 def _redact(url: str) -> str:
-    """An address fit for a message: its scheme and host, never a secret path or login."""
+    """An address fit for a message: its scheme and host, never a secret path or login.
+
+    The host is what follows the last "@" up to the first / ? or #: a password holding
+    an unencoded "/" (before an "@") is then never shown.
+    """
     scheme, _, rest = url.partition("://")
-    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
-    return f"{scheme}://{host}/..." if "/" in rest else f"{scheme}://{host}"
+    host = rest.rsplit("@", 1)[-1]
+    for stop in "/?#":
+        host = host.split(stop, 1)[0]
+    return f"{scheme}://{host}/..." if host != rest else f"{scheme}://{host}"
 
 
 def parse(data: Mapping[str, Any], path: Path, env: Mapping[str, str] | None = None) -> Config:
@@ -605,6 +658,7 @@ def _build(data: Mapping[str, Any], t: Mapping[str, Any], path: Path,
         smtp=_smtp_settings(t["smtp"], base, identity) if "smtp" in data else None,
         tasks=_calendar(t["tasks"], "tasks", base, identity) if "tasks" in data else None,
         scan_interval_minutes=data.get("scan_interval_minutes", 10),
+        retry_max_minutes=data.get("retry_max_minutes", 60),
     )
 
 

@@ -6,6 +6,9 @@ adapter does; the core and the service never learn which one they talk to.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,6 +20,30 @@ class Entry:
     ident: str
     timestamp: float
     size: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Headed:
+    """A new message and its header block (None when it vanished before it was read)."""
+
+    entry: Entry
+    head: bytes | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Survey:
+    """What a scan needs of a folder: every ident, and the new messages' headers.
+
+    ``batches`` is read lazily (a first scan of a large folder must not hold every
+    header block in memory at once); the store's errors surface while it is read.
+    """
+
+    #: Every message now in the folder.
+    present: frozenset[str]
+    #: New messages delivered before the scan window: neither listed nor read.
+    old: tuple[str, ...]
+    #: The other new messages with their header blocks, in batches.
+    batches: Iterator[list[Headed]]
 
 
 class MailStore(Protocol):
@@ -48,6 +75,18 @@ class MailStore(Protocol):
 
     def entries(self, folder: str) -> list[Entry]:
         """Every message of a folder (idents stable across flag changes)."""
+
+    def survey(self, folder: str, known: Collection[str], since: float | None) -> Survey:
+        """Every ident of a folder, and the header block of each message not in
+        ``known`` delivered at or after ``since`` (a POSIX time; None: all).
+
+        A store may hand over a few messages from just before ``since`` (a server
+        searches by day): the caller checks each entry's timestamp.
+        """
+
+    def previews(self, folder: str, idents: Sequence[str], size: int) -> dict[str, bytes]:
+        """The first ``size`` bytes of each message's body (after its header block),
+        where a scan needs a glimpse before deciding to read the whole message."""
 
     def read(self, folder: str, ident: str, *, headers_only: bool = False) -> bytes | None:
         """A message's bytes (or only its header block); None when it is gone."""

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from thankful.backoff import Health
 from thankful.core.rules import Application
 from thankful.core.rules import Note
 
@@ -78,3 +79,17 @@ def _why(n: Note) -> str:
     if n.is_referrer:
         return "after an offer the people who referred you are thanked first"
     return f"after an offer everyone involved is thanked (here: the {role})"
+
+
+def health_lines(health: Iterable[Health], tz: ZoneInfo, now: datetime) -> list[str]:
+    """A block per failing source: since when, how often, its next try and last error."""
+    out = []
+    for h in health:
+        what = "needs you" if h.must_act else "failing"
+        since = (f" since {h.failing_since.astimezone(tz).strftime('%a %-d %b %H:%M:%S')}"
+                 if h.failing_since else "")
+        nxt = (f"next try {h.next_attempt.astimezone(tz).strftime('%a %-d %b %H:%M:%S')}"
+               if h.next_attempt and h.next_attempt > now else "next try at the next cycle")
+        out.append(f"  {h.source}: {what}{since}, {h.failures} failure(s) in a row; {nxt}")
+        out.append(f"      {h.last_error}")
+    return out

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import itertools
+import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,19 +23,20 @@ from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from typing import Literal
 
 import structlog
 
+from thankful import backoff
 from thankful.adapters.ics_files import CalendarSource
 from thankful.adapters.ics_files import open_calendar
 from thankful.adapters.maildir import MaildirStore
 from thankful.adapters.store import DatabaseError
 from thankful.adapters.store import Store
+from thankful.adapters.store import is_disk_full
 from thankful.config import AccountConfig
 from thankful.config import Config
 from thankful.core import serde
-from thankful.core.classify import classify_events
-from thankful.core.classify import classify_message
 from thankful.core.compose import TEMPLATE_NAMES
 from thankful.core.compose import ComposeError
 from thankful.core.compose import Template
@@ -45,12 +48,9 @@ from thankful.core.model import CalEvent
 from thankful.core.model import Identity
 from thankful.core.model import MailItem
 from thankful.core.model import ParsedCalendar
-from thankful.core.parse_mail import parse_headers
-from thankful.core.parse_mail import parse_message
 from thankful.core.plan import Plan
 from thankful.core.plan import Writer
 from thankful.core.plan import plan as make_plan
-from thankful.core.prefilter import needs_body
 from thankful.core.rules import Application
 from thankful.core.rules import Note
 from thankful.core.rules import Outgoing
@@ -61,11 +61,12 @@ from thankful.core.rules import company_key
 from thankful.core.rules import derive
 from thankful.core.rules import note_hash
 from thankful.core.rules import short_id
-from thankful.core.textdates import with_text_event
+from thankful.errors import PermanentSourceError
 from thankful.errors import SourceError
 from thankful.errors import StateError
 from thankful.errors import UsageError
 from thankful.ports import Entry
+from thankful.ports import Headed
 from thankful.ports import MailStore
 
 log = structlog.get_logger("thankful.service")
@@ -191,7 +192,8 @@ class Cycle:
     """The state of one cycle in progress."""
 
     def __init__(self, cfg: Config, store: Store, now: datetime, *, dry_run: bool,
-                 store_factory: Callable[[AccountConfig], MailStore]) -> None:
+                 store_factory: Callable[[AccountConfig], MailStore],
+                 backoff: bool = False) -> None:
         self.cfg = cfg
         self.store = store
         self.now = now
@@ -202,11 +204,73 @@ class Cycle:
         self.sent_ok: dict[str, bool] = {}
         self.write_failed: set[str] = set()
         self.store_factory = store_factory
+        #: The daemon: failing sources wait for their next attempt, and are told of
+        #: once an hour; ``thankful scan`` tries every source and tells every failure.
+        self.backoff = backoff
+        self.health = store.health()
+        self.tried: set[str] = set()
+        self.skipped: set[str] = set()
+        self.failed_now: set[str] = set()
 
-    def fail(self, source: str, message: str) -> None:
-        """Record a failed source; the others go on."""
+    def fail(self, source: str, message: str, *, must_act: bool = False) -> None:
+        """Record a failed source; the others go on.
+
+        Its health is kept in the state: the daemon leaves it alone until its next
+        attempt (:mod:`thankful.backoff`) and logs it as an error at most once an hour.
+        """
         self.result.errors.append((source, message))
-        log.error("source_failed", source=source, error=message)
+        if source in self.failed_now:
+            log.info("source_failed_again", source=source, error=message)
+            return
+        self.failed_now.add(source)
+        at = _wall()
+        health, tell = backoff.after_failure(
+            self.health.get(source), source=source, now=at, error=message, must_act=must_act,
+            base=self.cfg.retry_base, cap=self.cfg.retry_cap, rand=random.random())
+        if not self.backoff and not tell:
+            tell, health = True, replace(health, last_told=at)
+        self.health[source] = health
+        with self.store.transaction():
+            self.store.put_health(health)
+        assert health.next_attempt is not None
+        when: dict[str, Any] = {
+            "failures": health.failures, "user_must_act": must_act,
+            "retry_in": round((health.next_attempt - at).total_seconds(), 2),
+            "next_try": health.next_attempt.isoformat(timespec="seconds")}
+        if tell:
+            log.error("source_failed", source=source, error=message, **when)
+        else:
+            log.info("source_still_failing", source=source, error=message,
+                     since=health.failing_since.isoformat(timespec="seconds")
+                     if health.failing_since else None, **when)
+
+    def waiting(self, source: str) -> bool:
+        """Whether a failing source is left alone this cycle (the daemon's cycles only)."""
+        h = self.health.get(source)
+        if not self.backoff or h is None or backoff.due(h, _wall()):
+            self.tried.add(source)
+            return False
+        self.skipped.add(source)
+        log.debug("source_waiting", source=source, failures=h.failures,
+                  next_try=h.next_attempt.isoformat(timespec="seconds")
+                  if h.next_attempt else None)
+        return True
+
+    def settle(self) -> None:
+        """Forget the failures of the sources that worked this cycle (and of sources no
+        longer configured)."""
+        names = {*(a.name for a in self.cfg.accounts), *(c.name for c in self.cfg.calendars),
+                 "smtp", "tasks"}
+        for source in sorted(set(self.health)):
+            if source in self.failed_now or (source not in self.tried and source in names):
+                continue
+            old = self.health.pop(source)
+            with self.store.transaction():
+                self.store.drop_health(source)
+            if source in names:
+                since = old.failing_since
+                log.info("source_recovered", source=source, failures=old.failures,
+                         failing_for=str(_wall() - since).split(".")[0] if since else None)
 
     # --- mail ------------------------------------------------------------------------
 
@@ -233,6 +297,8 @@ class Cycle:
         """Read every account's folders."""
         self._identity_changed()
         for acc in self.cfg.accounts:
+            if self.waiting(acc.name):
+                continue
             ms = self.store_factory(acc)
             try:
                 ms.open(create_drafts=not self.dry_run)
@@ -245,21 +311,27 @@ class Cycle:
                     self._scan_outgoing(acc, ms, ms.drafts_folder(), "draft")
             except SourceError as exc:
                 self.sent_ok.setdefault(acc.name, False)
-                self.fail(acc.name, str(exc).split(": ", 1)[-1])
+                self.fail(acc.name, str(exc).split(": ", 1)[-1],
+                          must_act=isinstance(exc, PermanentSourceError))
             except OSError as exc:
                 self.sent_ok.setdefault(acc.name, False)
-                self.fail(acc.name, f"cannot read the mail store: {exc}")
+                self.fail(acc.name, f"cannot read the mail store: {exc}", must_act=True)
 
     def _scan_incoming(self, acc: AccountConfig, ms: MailStore, folder: str) -> None:
         token = ms.token(folder)
         if self.store.folder_token(acc.name, folder) == token:
             return
+        # Detection is imported only when there is mail to read: a rescan with nothing
+        # new, the daemon's usual cycle and every timer run, starts quicker without it.
+        from thankful.core.parse_mail import mime_head
+        from thankful.core.parse_mail import preview_text
+        from thankful.core.prefilter import PREVIEW_BYTES
+        from thankful.core.prefilter import preview_needs_body
+
         known = self.store.known_items(acc.name, folder)
-        entries = ms.entries(folder)
-        present = {e.ident for e in entries}
         cutoff = (self.now - timedelta(days=acc.lookback_days)).timestamp() \
             if acc.lookback_days else None
-        new = sorted((e for e in entries if e.ident not in known), key=lambda e: e.timestamp)
+        survey = ms.survey(folder, known, cutoff)
         batch: list[tuple[str, str, str]] = []
 
         def record(row: tuple[str, str, str]) -> None:
@@ -270,17 +342,40 @@ class Cycle:
                     self.store.add_items(acc.name, folder, batch)
                 batch = []
 
-        # Headers first: the body is read only where the headers leave a doubt.
+        for ident in survey.old:
+            record((ident, "old", ""))
+        # Headers first: the body is read only where the headers leave a doubt, and
+        # for personal mail that says nothing in its subject, after a glimpse of its text.
         candidates: list[Entry] = []
-        for e in new:
+        glimpse: list[tuple[Entry, bytes]] = []
+        for headed in itertools.chain.from_iterable(survey.batches):
+            e = headed.entry
             if cutoff is not None and e.timestamp < cutoff:
                 record((e.ident, "old", ""))
                 continue
-            verdict = self._triage(acc, ms, folder, e.ident)
-            if verdict is None:
+            verdict = self._triage(acc, folder, headed)
+            if verdict == "body":
                 candidates.append(e)
+            elif verdict == "preview":
+                assert headed.head is not None
+                glimpse.append((e, mime_head(headed.head)))
             else:
                 record(verdict)
+        if glimpse:
+            starts = ms.previews(folder, [e.ident for e, _ in glimpse], PREVIEW_BYTES)
+            self.result.bump("previews_read", len(starts))
+            for e, head in glimpse:
+                start = starts.get(e.ident, b"")
+                need, why = preview_needs_body(
+                    preview_text(head, start, cut=len(start) >= PREVIEW_BYTES))
+                if need:
+                    candidates.append(e)
+                else:
+                    self.result.bump("bodies_skipped")
+                    log.debug("body_skipped", account=acc.name, folder=folder, ident=e.ident,
+                              reason=why)
+                    record((e.ident, "other", why))
+        candidates.sort(key=lambda e: (e.timestamp, e.ident))
         hint = getattr(ms, "hint_bodies", None)
         if hint is not None:
             hint(folder, [e.ident for e in candidates])
@@ -288,18 +383,21 @@ class Cycle:
             record(self._incoming(acc, ms, folder, e.ident, e.size))
         with self.store.transaction():
             self.store.add_items(acc.name, folder, batch)
-            self.store.forget_items(acc.name, folder, known - present)
+            self.store.forget_items(acc.name, folder, known - survey.present)
             self.store.set_folder_token(acc.name, folder, token)
 
-    def _triage(self, acc: AccountConfig, ms: MailStore, folder: str,
-                ident: str) -> tuple[str, str, str] | None:
-        """Judge a message by its headers: a row to record, or None to read its body."""
-        raw = ms.read(folder, ident, headers_only=True)
-        if raw is None:
+    def _triage(self, acc: AccountConfig, folder: str,
+                headed: Headed) -> tuple[str, str, str] | Literal["body", "preview"]:
+        """Judge a message by its headers: a row to record, or what to read next."""
+        from thankful.core.parse_mail import triage_headers
+        from thankful.core.prefilter import triage
+
+        ident = headed.entry.ident
+        if headed.head is None:
             return (ident, "gone", "")
         self.result.bump("headers_read")
         try:
-            head = parse_headers(raw)
+            head = triage_headers(headed.head)
         except Exception as exc:
             log.warning("message_skipped", account=acc.name, folder=folder, ident=ident,
                         reason=f"headers could not be parsed: {type(exc).__name__}")
@@ -311,15 +409,20 @@ class Cycle:
                 with self.store.transaction():
                     self.store.mark_reminded(slot, head.message_id, (), self.now)
             return (ident, "own", "")
-        need, why = needs_body(head, self.identity)
-        if need:
-            return None
+        action, why = triage(head, self.identity)
+        if action != "skip":
+            return action
         self.result.bump("bodies_skipped")
         log.debug("body_skipped", account=acc.name, folder=folder, ident=ident, reason=why)
         return (ident, "other", why)
 
     def _incoming(self, acc: AccountConfig, ms: MailStore, folder: str, ident: str,
                   size: int) -> tuple[str, str, str]:
+        from thankful.core.classify import classify_message
+        from thankful.core.parse_mail import parse_headers
+        from thankful.core.parse_mail import parse_message
+        from thankful.core.textdates import with_text_event
+
         big = size > MAX_MESSAGE_BYTES
         raw = ms.read(folder, ident, headers_only=big)
         if raw is None:
@@ -333,9 +436,12 @@ class Cycle:
             self.result.bump("messages_skipped")
             return (ident, "error", type(exc).__name__)
         if big:
+            self.result.bump("messages_headers_only")
             log.warning("message_headers_only", account=acc.name, folder=folder, ident=ident,
                         reason=f"{size / 1e6:.1f} MB is over the "
                                f"{MAX_MESSAGE_BYTES // 1_000_000} MB limit; judged by headers")
+        if item.problems:  # cut or partly unreadable: counted, each reason logged
+            self.result.bump("messages_with_problems")
         for problem in item.problems:
             log.info("message_problem", account=acc.name, folder=folder, ident=ident,
                      reason=problem)
@@ -364,14 +470,14 @@ class Cycle:
         token = ms.token(folder)
         if self.store.folder_token(acc.name, folder) == token:
             return
+        from thankful.core.parse_mail import parse_headers
+
         known = self.store.known_items(acc.name, folder)
-        entries = ms.entries(folder)
-        present = {e.ident for e in entries}
+        survey = ms.survey(folder, known, None)
+        present = survey.present
         rows = []
-        for e in entries:
-            if e.ident in known:
-                continue
-            raw = ms.read(folder, e.ident, headers_only=True)
+        for headed in itertools.chain.from_iterable(survey.batches):
+            e, raw = headed.entry, headed.head
             if raw is None:
                 continue
             try:
@@ -406,16 +512,19 @@ class Cycle:
         last good copy of a feed is still read, and its failure is reported.
         """
         for cal in self.cfg.calendars:
+            if self.waiting(cal.name):
+                continue
             src = open_calendar(cal, state_dir=self.cfg.state_dir, now=self.now,
                                 persist=not self.dry_run)
             try:
                 files = src.files()
             except SourceError as exc:
-                self.fail(cal.name, str(exc).split(": ", 1)[-1])
+                self.fail(cal.name, str(exc).split(": ", 1)[-1],
+                          must_act=isinstance(exc, PermanentSourceError))
                 continue
             except OSError as exc:
                 # describe(), not the location: an ICS address is often a secret.
-                self.fail(cal.name, f"cannot read {src.describe()}: {exc}")
+                self.fail(cal.name, f"cannot read {src.describe()}: {exc}", must_act=True)
                 continue
             old = self.store.calfiles(cal.name)
             for path, fp in sorted(files.items()):
@@ -429,6 +538,8 @@ class Cycle:
                 self.fail(cal.name, src.stale)
 
     def _calendar_file(self, source: str, src: CalendarSource, path: str, fp: str) -> None:
+        from thankful.core.classify import classify_events
+
         self.result.bump("calendar_files_read")
         try:
             data = src.read(path)
@@ -438,6 +549,8 @@ class Cycle:
         parsed = parse_calendar(data, default_tz=self.identity.timezone,
                                 window_start=self.now - CALENDAR_PAST,
                                 window_end=self.now + CALENDAR_AHEAD)
+        if parsed.problems:  # refused or partly unreadable: counted, each reason logged
+            self.result.bump("calendars_with_problems")
         for problem in parsed.problems:
             log.warning("calendar_problem", calendar=source, path=path, reason=problem)
         by_uid: dict[str, list[CalEvent]] = {}
@@ -528,7 +641,8 @@ class Cycle:
             suggest_card=r.suggest_card, suggest_gift=r.suggest_gift,
             allow_drafts=bool(self.cfg.accounts), blocked_accounts=blocked)
         for account in sorted(blocked):
-            log.warning("drafts_held_back", account=account,
+            # Its failure is reported already (at most hourly): this is a detail.
+            log.info("drafts_held_back", account=account,
                         reason="the mailbox or its Sent folder could not be read, so no note "
                         "is drafted through it this cycle")
         with store.transaction():
@@ -538,6 +652,23 @@ class Cycle:
                                 draft_missing_since=n.draft_missing_since, now=self.now)
             # Notes no longer implied (an ignored company, a cancelled interview).
             store.mark_gone({n.id for n in derived.notes}, self.now)
+            self._record_found_drafts(derived.notes)
+
+    def _record_found_drafts(self, notes: tuple[Note, ...]) -> None:
+        """Record a draft saved just before a crash, before it was recorded: found in
+        Drafts by its header, it belongs to the notes whose ids hash to that header."""
+        for account, draft in self.store.unrecorded_drafts():
+            mine = sorted(n.id for n in notes
+                          if not n.draft_hash and n.deliver_to in draft.recipients)[:8]
+            for size in range(len(mine), 0, -1):
+                ids = next((c for c in itertools.combinations(mine, size)
+                            if note_hash("+".join(c)) == draft.note_hash), None)
+                if ids:
+                    msgid = draft.thread.message_id if draft.thread else ""
+                    self.store.mark_drafted(ids, draft.note_hash, account, msgid or "", self.now)
+                    log.info("draft_found_recorded", account=account, notes=list(ids),
+                             draft=draft.note_hash)
+                    break
 
     def execute(self) -> None:
         """Write the planned drafts and reminder (or, in a dry run, only build them)."""
@@ -562,10 +693,12 @@ class Cycle:
                 try:
                     ident = ms.append_draft(data)
                 except SourceError as exc:
-                    # The connection went away mid-write: the adapter made sure no half
-                    # draft counts; the next cycle finds whatever was saved by its header.
+                    # The connection went away mid-write, or the mailbox (or its disk) is
+                    # full: the adapter made sure no half draft counts; the note stays
+                    # owed, and the next cycle finds whatever was saved by its header.
                     self.write_failed.add(writer.name)
-                    self.fail(writer.name, str(exc).split(": ", 1)[-1])
+                    self.fail(writer.name, str(exc).split(": ", 1)[-1],
+                              must_act=isinstance(exc, PermanentSourceError))
                     continue
                 with self.store.transaction():
                     self.store.mark_drafted([n.id for n in req.notes], h, writer.name,
@@ -597,13 +730,17 @@ class Cycle:
         from thankful.adapters.tasks import sync_tasks
 
         assert self.cfg.tasks is not None
+        if self.waiting("tasks"):
+            return
         try:
             counts = sync_tasks(self.result.notes, open_task_list(self.cfg.tasks), self.now)
         except SourceError as exc:
-            self.fail("tasks", str(exc).split(": ", 1)[-1])
+            self.fail("tasks", str(exc).split(": ", 1)[-1],
+                      must_act=isinstance(exc, PermanentSourceError))
             return
         except OSError as exc:
-            self.fail("tasks", f"cannot write the task list: {exc.strerror or exc}")
+            self.fail("tasks", f"cannot write the task list: {exc.strerror or exc}",
+                      must_act=True)
             return
         for what, n in counts.items():
             self.result.bump(f"tasks_{what}", n)
@@ -618,6 +755,8 @@ class Cycle:
         # Over SMTP no mailbox is written, so a failed draft write there does not matter.
         if smtp is None and (ms is None or default.account in self.write_failed):
             return
+        if smtp is not None and not self.dry_run and self.waiting("smtp"):
+            return  # the slot stays open: sent once the server takes it
         try:
             data = build_reminder(req)
         except ComposeError as exc:
@@ -641,7 +780,8 @@ class Cycle:
         except SourceError as exc:
             # Not marked reminded: the next cycle tries the same slot again.
             self.result.reminder = None
-            self.fail(source, str(exc).split(": ", 1)[-1])
+            self.fail(source, str(exc).split(": ", 1)[-1],
+                      must_act=isinstance(exc, PermanentSourceError))
             return
         # Marked only now that the server (or the mailbox) has accepted it. A crash
         # between the two sends an SMTP reminder twice; never none.
@@ -662,15 +802,23 @@ class Cycle:
         self.result.bump("reminders_delivered")
 
 
+def _wall() -> datetime:
+    """The real time (backoff is about time passing, whatever ``--now`` says)."""
+    return datetime.now().astimezone()
+
+
 def _subject(data: bytes) -> str:
     msg = email.message_from_bytes(data, policy=email.policy.default)
     return str(msg["Subject"] or "")
 
 
 def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now: bool = False,
-              store_factory: Callable[[AccountConfig], MailStore] = open_mail_store
-              ) -> CycleResult:
+              store_factory: Callable[[AccountConfig], MailStore] = open_mail_store,
+              backoff: bool = False) -> CycleResult:
     """Run one full cycle at ``now``; every source's failure is in ``result.errors``.
+
+    With ``backoff`` (the daemon), a failing source is skipped until its next attempt
+    and its failure logged as an error at most once an hour (:mod:`thankful.backoff`).
 
     The caller holds the state lock (:class:`~thankful.adapters.lock.StateLock`) unless
     this is a dry run. An ``explicit_now`` (``--now``) earlier than the last cycle is
@@ -688,8 +836,14 @@ def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now
             log.warning("clock_went_back", now=now.isoformat(), last_cycle=latest.isoformat())
         if dry_run:
             store.begin_dry_run()
-        return _run(cfg, store, now, started, dry_run=dry_run, store_factory=store_factory)
+        return _run(cfg, store, now, started, dry_run=dry_run, store_factory=store_factory,
+                    backoff=backoff)
     except DatabaseError as exc:
+        if is_disk_full(exc, cfg.state_dir):
+            # Every step done so far is committed; the one that failed is not.
+            raise StateError(f"the disk holding the state database {store.path} is full; "
+                             "free some space (thankful tries again; nothing is lost)") \
+                from None
         raise StateError(f"the state database {store.path} failed ({exc}); move it aside to "
                          "start afresh (what is in Drafts and Sent is not drafted again)") \
             from None
@@ -699,9 +853,10 @@ def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now
 
 
 def _run(cfg: Config, store: Store, now: datetime, started: datetime, *, dry_run: bool,
-         store_factory: Callable[[AccountConfig], MailStore]) -> CycleResult:
+         store_factory: Callable[[AccountConfig], MailStore], backoff: bool) -> CycleResult:
     """The body of :func:`run_cycle`, with the store open."""
-    cycle = Cycle(cfg, store, now, dry_run=dry_run, store_factory=store_factory)
+    cycle = Cycle(cfg, store, now, dry_run=dry_run, store_factory=store_factory,
+                  backoff=backoff)
     structlog.contextvars.bind_contextvars(cycle_id=cycle.result.run_id)
     if not dry_run:
         with store.transaction():
@@ -716,13 +871,14 @@ def _run(cfg: Config, store: Store, now: datetime, started: datetime, *, dry_run
     finally:
         for ms in cycle.mail.values():
             ms.close()
+    cycle.settle()
     res = cycle.result
     states: dict[str, int] = {}
     for n in res.notes:
         states[n.state] = states.get(n.state, 0) + 1
     failed = dict(res.errors)
-    sources = {name: failed.get(name, "ok") for name in
-               [*(a.name for a in cfg.accounts), *(c.name for c in cfg.calendars)]}
+    sources = {name: failed.get(name, "waiting to retry" if name in cycle.skipped else "ok")
+               for name in [*(a.name for a in cfg.accounts), *(c.name for c in cfg.calendars)]}
     summary = {"counts": res.counts, "notes": states, "sources": sources,
                "errors": [f"{s}: {m}" for s, m in res.errors],
                "duration_ms": int((datetime.now().astimezone() - started).total_seconds()

@@ -84,7 +84,8 @@ def make_cert(folder: Path) -> tuple[Path, Path]:
 class Dovecot:
     """One Dovecot instance; ``start()`` it, ``stop()`` it, add users while it runs."""
 
-    def __init__(self, *, oauth2_introspection_url: str | None = None) -> None:
+    def __init__(self, *, oauth2_introspection_url: str | None = None,
+                 rawlog: bool = False, quota_messages: int | None = None) -> None:
         # mkdtemp under /tmp keeps base_dir's socket paths short.
         self.root = Path(tempfile.mkdtemp(prefix="tdc", dir="/tmp"))
         os.chmod(self.root, 0o755)  # the mail user (nobody) must reach its home
@@ -96,6 +97,12 @@ class Dovecot:
         self.users = self.root / "users"
         self.proc: subprocess.Popen[bytes] | None = None
         self.oauth2_url = oauth2_introspection_url
+        # Opt-in: each session's traffic after login in the user's ~/rawlog, one pair of
+        # files per session (*.in what the client sent, *.out the answers; timestamped).
+        self.rawlog = rawlog
+        # Opt-in: every user's mailbox holds at most this many messages (the quota
+        # plugin, count backend); an APPEND past it is answered NO [OVERQUOTA].
+        self.quota_messages = quota_messages
         if os.geteuid() == 0:
             # Dovecot refuses uid 0 for mail: the mail belongs to nobody.
             self.uid, self.gid = pwd.getpwnam("nobody").pw_uid, grp.getgrnam("nogroup").gr_gid
@@ -159,7 +166,8 @@ auth_cache_size = 0
 # Failed logins are part of the tests: no 2 s delay.
 auth_failure_delay = 0
 mail_location = maildir:~/Maildir
-{oauth}passdb {{
+{self._quota()}{oauth}{'rawlog_dir = %h/rawlog' if self.rawlog else ''}
+passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {self.users}
 }}
@@ -187,6 +195,12 @@ namespace inbox {{
   separator = /
 {boxes}}}
 """
+
+    def _quota(self) -> str:
+        if self.quota_messages is None:
+            return ""
+        return ("mail_plugins = $mail_plugins quota\nplugin {\n  quota = count:User quota\n"
+                f"  quota_rule = *:messages={self.quota_messages}\n  quota_vsizes = yes\n}}\n")
 
     def _protect_users(self) -> None:
         # The auth process runs as the dovecot user: it reads the file through its group.
@@ -278,6 +292,9 @@ namespace inbox {{
         home.mkdir(parents=True)
         os.chmod(self.root / "home", 0o755)
         os.chown(home, self.uid, self.gid)
+        if self.rawlog:  # Dovecot writes rawlogs only into a directory that exists
+            (home / "rawlog").mkdir()
+            os.chown(home / "rawlog", self.uid, self.gid)
         with open(self.users, "a") as fh:
             fh.write(f"{name}:{{PLAIN}}{password}:{self.uid}:{self.gid}::{home}::\n")
         self._protect_users()
@@ -304,9 +321,10 @@ namespace inbox {{
 
 
 @contextlib.contextmanager
-def running(*, oauth2_introspection_url: str | None = None) -> Iterator[Dovecot]:
+def running(*, oauth2_introspection_url: str | None = None,
+            rawlog: bool = False) -> Iterator[Dovecot]:
     """A started Dovecot for one block."""
-    d = Dovecot(oauth2_introspection_url=oauth2_introspection_url)
+    d = Dovecot(oauth2_introspection_url=oauth2_introspection_url, rawlog=rawlog)
     try:
         d.start()
         yield d

@@ -158,7 +158,7 @@ def test_hostile_mail_and_calendars_are_skipped_with_a_reason(tmp_path: Path) ->
     big = EmailMessage()
     big["From"] = "Rita <rita@acme.example>"
     big["To"] = "alex.morgan@example.net"
-    big["Subject"] = "Huge attachment"
+    big["Subject"] = "Interview prep: huge attachment"  # a subject that asks for the body
     big.set_content("see attached")
     big.add_attachment(os.urandom(20 * 1024 * 1024), maintype="application",
                        subtype="octet-stream", filename="big.bin")

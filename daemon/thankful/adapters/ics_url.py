@@ -36,6 +36,7 @@ from datetime import timedelta
 from email.message import Message
 from http.client import HTTPException
 from http.client import HTTPMessage
+from http.client import InvalidURL
 from pathlib import Path
 from typing import IO
 from urllib.parse import unquote
@@ -64,10 +65,18 @@ def https_url(url: str) -> str:
 
 
 def label_of(url: str) -> str:
-    """A name for the address fit for logs and the state: host and a digest, no path."""
+    """A name for the address fit for logs and the state: host and a digest, no path.
+
+    A login with an unencoded / ? or # ("https://to/ken@host/...") makes its start
+    read as the host: a one-word host in an address with an "@" after it is not shown.
+    """
     parts = urlsplit(url)
     digest = hashlib.sha256(url.encode()).hexdigest()[:12]
-    return f"{parts.scheme}://{parts.hostname or '?'}/…{digest}"
+    host = parts.hostname or "?"
+    if ("@" in url and "@" not in parts.netloc and "." not in host and ":" not in host
+            and host != "localhost"):
+        host = "?"
+    return f"{parts.scheme}://{host}/…{digest}"
 
 
 class _NoDowngrade(urllib.request.HTTPRedirectHandler):
@@ -102,6 +111,13 @@ class IcsUrl:
             self._auth = "Basic " + base64.b64encode(login.encode()).decode()
             host = parts.netloc.rsplit("@", 1)[1]
             self.url = urlunsplit(parts._replace(netloc=host))
+        try:
+            urlsplit(self.url).port  # noqa: B018 (raises ValueError when not a number)
+            self._bad_address = False
+        except ValueError:
+            # A password with an unencoded / ? or #: its start reads as the port, which
+            # http.client would echo in its error. Never fetched, never echoed.
+            self._bad_address = True
         self.cache_dir = cache_dir
         self.cafile = cafile
         self.timeout = timeout
@@ -140,6 +156,11 @@ class IcsUrl:
     # --- fetching ----------------------------------------------------------------------
 
     def _fetch(self) -> bytes:
+        if self._bad_address:
+            raise PermanentSourceError(self.name, (
+                f"{self.label}: not a valid address: what follows the host's ':' is not a "
+                "port number; a password in the address must write / ? # @ : as %2F %3F "
+                "%23 %40 %3A"))
         cached = self._load_cache()
         headers = {"User-Agent": f"thankful/{__version__}", "Accept": "text/calendar, */*;q=0.5",
                    "Accept-Encoding": "gzip"}
@@ -289,6 +310,8 @@ def _digest(text: str, n: int) -> str:
 def _why(exc: object) -> str:
     if isinstance(exc, TimeoutError) or "timed out" in str(exc):
         return "no answer in time (timed out)"
+    if isinstance(exc, InvalidURL):  # its text quotes the address, login and all
+        return "not a valid address"
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return str(text)[:200]
 

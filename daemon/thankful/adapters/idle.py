@@ -48,6 +48,7 @@ class IdleWatcher(threading.Thread):
     def run(self) -> None:
         """Connect, IDLE, renew, reconnect, until told to stop."""
         backoff = 2.0
+        lost = False  # told already: a server down for hours is one warning, not hundreds
         while not self.stop_event.is_set():
             client: Any = None
             try:
@@ -59,11 +60,13 @@ class IdleWatcher(threading.Thread):
                              fallback="the scan interval")
                     return
                 log.info("idle_started", account=self.acc.name)
-                backoff = 2.0
+                backoff, lost = 2.0, False
                 self._idle(client)
             except Exception as exc:
-                log.warning("idle_lost", account=self.acc.name, error=str(exc)[:200],
-                            retry_in=round(backoff))
+                (log.info if lost else log.warning)(
+                    "idle_lost", account=self.acc.name, error=str(exc)[:200],
+                    retry_in=round(backoff))
+                lost = True
                 self.stop_event.wait(backoff * (1 + random.random() / 2))
                 backoff = min(backoff * 2, MAX_BACKOFF)
             finally:

@@ -13,13 +13,20 @@ each become a :class:`~thankful.errors.SourceError`: one sentence saying what to
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import re
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
+from collections.abc import Collection
 from collections.abc import Iterator
+from collections.abc import Sequence
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from typing import TYPE_CHECKING
@@ -33,6 +40,9 @@ from imapclient.exceptions import IMAPClientAbortError
 from imapclient.exceptions import IMAPClientError
 from imapclient.exceptions import LoginError
 
+from thankful import crashpoints
+from thankful.adapters.imap_raw import parse_fetch
+from thankful.adapters.imap_raw import uid_set
 from thankful.adapters.secrets import get_secret
 from thankful.adapters.secrets import secret_source
 from thankful.adapters.secrets import uses_oauth2
@@ -42,6 +52,8 @@ from thankful.errors import PermanentSourceError
 from thankful.errors import SourceError
 from thankful.errors import TransientSourceError
 from thankful.ports import Entry
+from thankful.ports import Headed
+from thankful.ports import Survey
 
 if TYPE_CHECKING:
     from thankful.config import AccountConfig
@@ -49,7 +61,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger("thankful.imap")
 
 LIST_BATCH = 500  # UIDs per INTERNALDATE/SIZE fetch
-HEADER_BATCH = 200  # header blocks per fetch
+HEADER_BATCH = 200  # header blocks per fetch (one by one reads)
+SURVEY_BATCH = 1000  # messages per FETCH of a survey: about 4 MB of headers
 BODY_BATCH = 50  # whole messages per fetch ...
 BODY_BATCH_BYTES = 8 * 1024 * 1024  # ... and at most this many bytes
 BODY_PREFETCH_MAX = 1024 * 1024  # larger messages are fetched only when asked for
@@ -62,6 +75,27 @@ _TRANSIENT_CODES = ("[UNAVAILABLE]", "[INUSE]", "[LIMIT]", "[SERVERBUG]", "socke
 # UIDs are immutable within a UIDVALIDITY, so their date and size are cached for the
 # life of the process: a changed folder then costs SEARCH ALL plus a fetch of the new.
 _LISTINGS: dict[tuple[str, int, str, str], tuple[int, dict[int, tuple[float, int]]]] = {}
+
+
+_CONTEXTS: dict[tuple[str | None, int], ssl.SSLContext] = {}
+_CONTEXTS_LOCK = threading.Lock()
+
+
+def _tls_context(cafile: str | None) -> ssl.SSLContext:
+    """A verifying TLS context per CA file (and its version on disk), built once:
+    loading the system CAs costs tens of milliseconds, on every connection otherwise.
+    Contexts are thread-safe."""
+    try:
+        stamp = os.stat(cafile).st_mtime_ns if cafile else 0
+    except OSError:
+        stamp = -1  # let create_default_context say what is wrong with it
+    with _CONTEXTS_LOCK:
+        ctx = _CONTEXTS.get((cafile, stamp))
+        if ctx is None:
+            ctx = ssl.create_default_context(cafile=cafile)
+            if stamp != -1:
+                _CONTEXTS[(cafile, stamp)] = ctx
+        return ctx
 
 
 class ImapStore:
@@ -141,6 +175,11 @@ class ImapStore:
                                         f"{doing}; will retry next cycle")
         if isinstance(exc, IMAPClientError):
             text = str(exc)
+            if "[OVERQUOTA]" in text.upper() or "quota exceeded" in text.lower():
+                return PermanentSourceError(self.name, f"the mailbox on {s.host} is full (over "
+                                            f"its quota) while {doing}; free some space "
+                                            "(empty Trash, delete old mail): thankful tries "
+                                            "again")
             if any(code in text for code in _TRANSIENT_CODES):
                 return TransientSourceError(self.name, f"{where} is busy or unavailable "
                                             f"while {doing} ({text[:200]}); will retry")
@@ -153,7 +192,7 @@ class ImapStore:
             raise PermanentSourceError(self.name, 'security = "none" is allowed only to '
                                        "localhost; use tls or starttls")
         # Verified against the system CAs, or only the given CA file.
-        ctx = ssl.create_default_context(cafile=str(s.cafile) if s.cafile else None)
+        ctx = _tls_context(str(s.cafile) if s.cafile else None)
         with self._io(f"connecting to {s.host}:{s.port}"):
             client = IMAPClient(s.host, port=s.port, ssl=s.security == "tls", ssl_context=ctx,
                                 timeout=self._timeout)
@@ -417,6 +456,76 @@ class ImapStore:
         return [Entry(ident=f"{uidvalidity}:{u}", timestamp=known[u][0], size=known[u][1])
                 for u in order]
 
+    def _raw(self, doing: str, command: str, *args: str) -> list[Any]:
+        """A UID command sent through imaplib itself (see imap_raw); its untagged data."""
+        with self._io(doing):
+            typ, data = self._client._imap.uid(command, *args)
+            if typ != "OK":
+                raise IMAPClientError(f"{command} failed: {data!r:.200}")
+        return list(data)
+
+    def _search(self, folder: str, *criteria: str) -> list[int]:
+        data = self._raw(f"listing {folder}", "SEARCH", *criteria)
+        return [int(x) for x in b" ".join(d for d in data if isinstance(d, bytes)).split()
+                if x.isdigit()]
+
+    def survey(self, folder: str, known: Collection[str], since: float | None) -> Survey:
+        """UID SEARCH for every UID (and SINCE for the window), then one FETCH per
+        thousand new messages of UID, INTERNALDATE, RFC822.SIZE and the header block."""
+        uidvalidity = self._examine(folder)
+        uids = self._search(folder, "ALL")
+        prefix = f"{uidvalidity}:"
+        new = [u for u in uids if prefix + str(u) not in known]
+        old: list[int] = []
+        if since is not None and new:
+            # SEARCH SINCE counts whole days in the server's zone: a day early, and
+            # the caller checks each INTERNALDATE.
+            day = datetime.fromtimestamp(since, UTC) - timedelta(days=1)
+            recent = set(self._search(folder, "SINCE", day.strftime("%d-%b-%Y")))
+            old = [u for u in new if u not in recent]
+            new = [u for u in new if u in recent]
+        order: list[int] = []
+        self._uids[folder], self._order[folder] = order, {}
+
+        def batches() -> Iterator[list[Headed]]:
+            for start in range(0, len(new), SURVEY_BATCH):
+                chunk = new[start:start + SURVEY_BATCH]
+                answer = parse_fetch(self._raw(
+                    f"reading headers in {folder}", "FETCH", uid_set(chunk),
+                    "(UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])"))
+                got = {f.uid: f for f in answer}
+                out = []
+                for u in chunk:
+                    f = got.get(u)
+                    when = f.internaldate if f and f.internaldate is not None else 0.0
+                    size = f.size if f and f.size is not None else 0
+                    head = f.literals.get(b"BODY[HEADER]") if f else None
+                    self._sizes[(folder, u)] = size
+                    self._order[folder][u] = len(order)
+                    order.append(u)
+                    out.append(Headed(entry=Entry(ident=prefix + str(u), timestamp=when,
+                                                  size=size), head=head))
+                yield out
+
+        return Survey(present=frozenset(prefix + str(u) for u in uids),
+                      old=tuple(prefix + str(u) for u in old), batches=batches())
+
+    def previews(self, folder: str, idents: Sequence[str], size: int) -> dict[str, bytes]:
+        """``BODY.PEEK[TEXT]<0.size>`` of each message, a thousand per FETCH."""
+        uidvalidity = self._examine(folder)
+        uids = [int(i.split(":", 1)[1]) for i in idents
+                if i.startswith(f"{uidvalidity}:") and i.split(":", 1)[1].isdigit()]
+        out: dict[str, bytes] = {}
+        for start in range(0, len(uids), SURVEY_BATCH):
+            answer = parse_fetch(self._raw(
+                f"reading messages in {folder}", "FETCH", uid_set(uids[start:start + SURVEY_BATCH]),
+                f"(UID BODY.PEEK[TEXT]<0.{int(size)}>)"))
+            for f in answer:
+                text = f.literals.get(b"BODY[TEXT]<0>")
+                if text is not None:
+                    out[f"{uidvalidity}:{f.uid}"] = text
+        return out
+
     def _batch(self, folder: str, uid: int, headers_only: bool) -> list[int]:
         """The asked message and the next ones by date (the order the service reads in)."""
         order, pos = self._uids.get(folder, []), self._order.get(folder, {})
@@ -478,7 +587,9 @@ class ImapStore:
     def _append(self, folder: str, data: bytes, flags: tuple[bytes, ...],
                 header: str) -> str:
         value = _header(data, header)
+        step = "append_draft" if header == "X-Thankful-Note" else "append_reminder"
         try:
+            crashpoints.step(step)
             with self._io(f"saving a message to {folder}"):
                 resp = self._client.append(folder, data, flags=flags)
         except TransientSourceError:
@@ -490,6 +601,7 @@ class ImapStore:
             if (uid := self._find(folder, header, value)) is not None:
                 return f"{self._uidvalidity[folder]}:{uid}"
             log.warning("append_retried", account=self.name, folder=folder)
+            crashpoints.step(step)
             with self._io(f"saving a message to {folder}"):
                 resp = self._client.append(folder, data, flags=flags)
         got = re.search(rb"\[APPENDUID (\d+) (\d+)\]", resp if isinstance(resp, bytes) else b"")

@@ -7,15 +7,25 @@ tmp/ into cur/ with the D and S flags (stdlib :mod:`mailbox`), reminders into ne
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import mailbox
 import os
+from collections.abc import Collection
+from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
+from thankful import crashpoints
 from thankful.errors import PermanentSourceError
 from thankful.ports import Entry
+from thankful.ports import Headed
+from thankful.ports import Survey
 
 _HEADER_LIMIT = 256 * 1024
+_FIRST_READ = 16 * 1024  # most header blocks fit: one read() per message
+_SURVEY_BATCH = 500
 
 
 class MaildirStore:
@@ -121,6 +131,66 @@ class MaildirStore:
                     out.append(Entry(ident=ident, timestamp=st.st_mtime, size=st.st_size))
         return out
 
+    def _names(self, folder: str) -> dict[str, str]:
+        """ident -> path of every message file, from the directory listings alone."""
+        path = self.folder_path(folder)
+        out: dict[str, str] = {}
+        for sub in ("new", "cur"):
+            try:
+                it = os.scandir(path / sub)
+            except OSError as exc:
+                raise PermanentSourceError(self.name,
+                                           f"cannot list {path / sub}: {exc.strerror}") from None
+            with it:
+                for de in it:
+                    if not de.name.startswith("."):
+                        out[de.name.split(":", 1)[0].split("!", 1)[0]] = de.path
+        return out
+
+    def survey(self, folder: str, known: Collection[str], since: float | None) -> Survey:
+        """Every ident (listing only), and the header blocks of the new messages."""
+        names = self._names(folder)
+        new: list[Entry] = []
+        old: list[str] = []
+        for ident, where in names.items():
+            if ident in known:
+                continue
+            try:
+                st = os.stat(where)
+            except OSError:
+                continue  # renamed or removed while we listed
+            if not os.path.isfile(where):
+                continue
+            self._paths[(folder, ident)] = Path(where)
+            if since is not None and st.st_mtime < since:
+                old.append(ident)
+            else:
+                new.append(Entry(ident=ident, timestamp=st.st_mtime, size=st.st_size))
+        new.sort(key=lambda e: (e.timestamp, e.ident))
+
+        def batches() -> Iterator[list[Headed]]:
+            for start in range(0, len(new), _SURVEY_BATCH):
+                yield [Headed(entry=e, head=self.read(folder, e.ident, headers_only=True))
+                       for e in new[start:start + _SURVEY_BATCH]]
+
+        return Survey(present=frozenset(names), old=tuple(old), batches=batches())
+
+    def previews(self, folder: str, idents: Sequence[str], size: int) -> dict[str, bytes]:
+        """The first ``size`` bytes of each message's body."""
+        out: dict[str, bytes] = {}
+        for ident in idents:
+            head = self.read(folder, ident, headers_only=True)
+            path = self._paths.get((folder, ident))
+            if head is None or path is None:
+                continue
+            try:
+                with open(path, "rb") as fh:
+                    fh.seek(len(head))
+                    out[ident] = fh.read(size)
+            except OSError:
+                continue  # gone since: the scan reads it as gone later
+        return out
+
     def _locate(self, folder: str, ident: str) -> Path | None:
         known = self._paths.get((folder, ident))
         if known and known.exists():
@@ -137,7 +207,10 @@ class MaildirStore:
             with open(path, "rb") as fh:
                 if not headers_only:
                     return fh.read()
-                head = fh.read(_HEADER_LIMIT)
+                head = fh.read(_FIRST_READ)
+                if len(head) == _FIRST_READ and b"\n\n" not in head \
+                        and b"\r\n\r\n" not in head:
+                    head += fh.read(_HEADER_LIMIT - _FIRST_READ)
         except FileNotFoundError:
             # A mail client flagged it (renamed) between listing and reading.
             self._paths.pop((folder, ident), None)
@@ -157,18 +230,33 @@ class MaildirStore:
         msg.set_subdir(subdir)
         if flags:
             msg.set_flags(flags)
+        tmp = self.folder_path(folder) / "tmp"
+        before = set(os.listdir(tmp)) if tmp.is_dir() else set()
         try:
             key = box.add(msg)
         except OSError as exc:
+            # mailbox leaves its half-written file in tmp/ when the final flush fails
+            # (a full disk): remove the ones this process made just now.
+            mine = f"P{os.getpid()}Q"
+            with contextlib.suppress(OSError):
+                for name in set(os.listdir(tmp)) - before:
+                    if mine in name:
+                        os.remove(tmp / name)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise PermanentSourceError(self.name, (
+                    f"cannot write to {folder}: the disk holding {self.root} is full (or "
+                    "over its quota); free some space: thankful tries again")) from None
             raise PermanentSourceError(self.name, f"cannot write to {folder}: {exc}") from None
         return str(key)
 
     def append_draft(self, data: bytes) -> str:
         """Save a draft into Drafts/cur with the D(raft) and S(een) flags."""
+        crashpoints.step("append_draft")
         return self._add(self._drafts, data, "cur", "DS")
 
     def deliver(self, data: bytes) -> str:
         """Put a reminder into the inbox's new/, unread."""
+        crashpoints.step("append_reminder")
         return self._add("INBOX", data, "new", "")
 
     def close(self) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 
 import structlog
 
+from thankful import crashpoints
 from thankful.adapters.secrets import KEYRING_SERVICE
 from thankful.adapters.secrets import get_secret
 from thankful.config import AccountConfig
@@ -257,6 +258,7 @@ def _send(client: smtplib.SMTP, s: SmtpConfig, data: bytes, sender: str) -> tupl
             raise PermanentSourceError(SOURCE, f"{s.host} does not accept non-ASCII addresses "
                                        "(no SMTPUTF8); use an ASCII address in to")
         options.append("SMTPUTF8")
+    crashpoints.step("submit_reminder")
     with _io(s, "sending the reminder"):
         # sendmail, not send_message: the envelope is the config's, never the headers'.
         refused = client.sendmail(sender, list(s.to), data, mail_options=options)

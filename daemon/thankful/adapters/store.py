@@ -20,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from thankful import crashpoints
+from thankful.backoff import Health
 from thankful.core import serde
 from thankful.core.rules import NoteRecord
 from thankful.core.rules import Outgoing
@@ -59,7 +61,34 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE calfiles(source TEXT NOT NULL, path TEXT NOT NULL, fingerprint TEXT NOT NULL,
                           PRIMARY KEY(source, path));
     """,
+    # 2: per-source backoff (thankful.backoff): a row per failing source only
+    """
+    CREATE TABLE health(source TEXT PRIMARY KEY, failures INTEGER NOT NULL,
+                        next_attempt TEXT, last_error TEXT NOT NULL DEFAULT '',
+                        must_act INTEGER NOT NULL DEFAULT 0, failing_since TEXT,
+                        last_told TEXT);
+    """,
 )
+
+
+def is_disk_full(exc: BaseException, where: Path | None = None) -> bool:
+    """Whether a database error means the disk (or a quota) is full: the user must free
+    space, and nothing is wrong with the database.
+
+    SQLite says "database or disk is full" only for some writes; creating the shared
+    memory file on a full disk is a mere "disk I/O error": then the free space of
+    ``where`` decides.
+    """
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
+        return True
+    if where is None or "I/O error" not in str(exc):
+        return False
+    try:
+        st = os.statvfs(where)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 256 * 1024
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -107,6 +136,9 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self._conn.close()
+            if is_disk_full(exc, state_dir):
+                raise StateError(f"the disk holding the state database {self.path} is full; "
+                                 "free some space (thankful tries again)") from None
             raise StateError(
                 f"the state database {self.path} is unreadable ({exc}); move it aside to "
                 "start afresh (thankful will then re-read the history without drafting twice "
@@ -155,6 +187,7 @@ class Store:
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise
+        crashpoints.step("commit")
         self._conn.execute("COMMIT")
 
     def begin_dry_run(self) -> None:
@@ -351,6 +384,14 @@ class Store:
             "data = json_set(data, '$.state', 'drafted') WHERE id = ?",
             ((now.isoformat(), draft_hash, i) for i in ids))
 
+    def unrecorded_drafts(self) -> list[tuple[str, Outgoing]]:
+        """(account, draft) of thankful's drafts found in a Drafts folder that the drafts
+        table does not know: saved just before a crash, before they were recorded."""
+        recorded = {r[0] for r in self._conn.execute("SELECT hash FROM drafts")}
+        rows = self._conn.execute("SELECT source, data FROM outgoing WHERE kind = 'draft'")
+        found = [(r[0], serde.outgoing_from_dict(json.loads(r[1]))) for r in rows]
+        return [(source, o) for source, o in found if o.note_hash and o.note_hash not in recorded]
+
     # --- reminders, ignores, runs ------------------------------------------------------
 
     def last_reminder_slot(self) -> str | None:
@@ -403,6 +444,32 @@ class Store:
         """The latest clock a (non-dry) cycle ran with."""
         row = self._conn.execute("SELECT MAX(now) FROM runs").fetchone()
         return _dt(row[0]) if row and row[0] else None
+
+    # --- per-source health (backoff) ---------------------------------------------------
+
+    def health(self) -> dict[str, Health]:
+        """source -> health of every source that is failing."""
+        out = {}
+        for r in self._conn.execute("SELECT * FROM health ORDER BY source"):
+            out[r["source"]] = Health(
+                source=r["source"], failures=r["failures"], next_attempt=_dt(r["next_attempt"]),
+                last_error=r["last_error"], must_act=bool(r["must_act"]),
+                failing_since=_dt(r["failing_since"]), last_told=_dt(r["last_told"]))
+        return out
+
+    def put_health(self, h: Health) -> None:
+        """Record a failing source's health."""
+        self._conn.execute("INSERT OR REPLACE INTO health VALUES(?, ?, ?, ?, ?, ?, ?)",
+                           (h.source, h.failures, _iso(h.next_attempt), h.last_error,
+                            int(h.must_act), _iso(h.failing_since), _iso(h.last_told)))
+
+    def drop_health(self, source: str) -> None:
+        """Forget a source's failures (it works again)."""
+        self._conn.execute("DELETE FROM health WHERE source = ?", (source,))
+
+    def retry_now(self) -> None:
+        """Let every failing source be tried at the next cycle (the config changed)."""
+        self._conn.execute("UPDATE health SET next_attempt = NULL")
 
     # --- calendar files --------------------------------------------------------------
 

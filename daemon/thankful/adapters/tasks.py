@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import Protocol
 
+from thankful import crashpoints
 from thankful.core.rules import Note
 from thankful.errors import TransientSourceError
 
@@ -143,6 +144,7 @@ def sync_tasks(notes: Iterable[Note], tasks: TaskList, now: datetime) -> dict[st
                 continue  # the user closed it in their app: their word stands
             if old_hash == _hash(note, status):
                 continue
+        crashpoints.step("write_task")
         tasks.put(uid, build_vtodo(note, status, now))
         what = "created" if have is None else status.lower()
         counts[what] = counts.get(what, 0) + 1

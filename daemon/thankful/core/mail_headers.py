@@ -12,10 +12,13 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable
+from collections.abc import Iterable
 from datetime import UTC
 from datetime import datetime
 from email.header import decode_header
 from email.message import EmailMessage
+from email.message import Message
+from email.policy import Compat32
 from email.policy import EmailPolicy
 from email.utils import getaddresses
 from email.utils import parsedate_to_datetime
@@ -26,6 +29,8 @@ from thankful.core.model import Address
 
 MAX_HEADER = 4000
 MAX_ADDRESSES = 100
+#: A header block is cut here before it is read.
+MAX_HEADER_BLOCK = 512 * 1024
 
 Problem = Callable[[str], None]
 
@@ -36,6 +41,27 @@ _SPACES = re.compile(r"\s+")
 _MSGID = re.compile(r"<[^<>\s]{1,500}>")
 _EMAIL_OK = re.compile(r"[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+\.[^@\s<>(),;:\"\[\]\\.]+")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
+_FOLD_BYTES = re.compile(rb"\r?\n(?=[ \t])")
+# A value and its continuation lines, from just after the colon.
+_VALUE = re.compile(rb"[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)")
+
+
+_PATTERNS: dict[frozenset[str], re.Pattern[bytes]] = {}
+
+
+def _names_pattern(names: frozenset[str]) -> re.Pattern[bytes]:
+    """Finds a line break and ``<name>:`` for any of the names, in a lower-cased block."""
+    pattern = _PATTERNS.get(names)
+    if pattern is None:
+        alternatives = b"|".join(re.escape(n.encode("ascii")) for n in sorted(names))
+        pattern = _PATTERNS[names] = re.compile(rb"\n(" + alternatives + rb"):")
+    return pattern
+
+
+def _value_at(head: bytes, pos: int) -> bytes:
+    """The value (with its continuation lines) of the field whose colon ends at pos."""
+    m = _VALUE.match(head, pos)
+    return m.group(1) if m else b""
 
 
 def _ignore(_note: str) -> None:
@@ -60,8 +86,24 @@ class _BoundedPolicy(_PolicyBase):
 POLICY = _BoundedPolicy()
 
 
+class _BoundedCompat32(Compat32):
+    """compat32, except that a header value is cut before its parameters are parsed
+    (``Message.get_param`` is quadratic in the number of quotes and semicolons)."""
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        if isinstance(value, str) and len(value) > MAX_HEADER:
+            value = value[:MAX_HEADER]
+        return super().header_fetch_parse(name, value)
+
+
+#: How MIME parts' header blocks are parsed: for their structure only.
+MIME_POLICY = _BoundedCompat32()
+
+
 def clean_header_text(value: str, limit: int = MAX_HEADER) -> str:
     """A header-derived string made safe for reuse: one line, no controls, no surrogates."""
+    if value.isascii() and value.isprintable():  # the usual case, and quick
+        return " ".join(value.split())[:limit]
     value = _SURROGATE.sub("\ufffd", value)
     value = _CONTROL.sub(" ", value)
     return _SPACES.sub(" ", value).strip()[:limit]
@@ -91,21 +133,109 @@ def decode_bytes(data: bytes, charset: str, problem: Problem = _ignore) -> str:
             return data.decode("utf-8", "replace")
 
 
-def raw_values(msg: EmailMessage, name: str) -> list[str]:
+def repair(value: str) -> str:
+    """Unfold a raw value and read raw 8-bit bytes in it (mostly UTF-8)."""
+    value = _FOLD.sub("", value).replace("\r", "").replace("\n", "")
+    if _SURROGATE.search(value):
+        b = value.encode("ascii", "surrogateescape")
+        try:
+            value = b.decode("utf-8")
+        except UnicodeDecodeError:
+            value = b.decode("cp1252", "replace")
+    return value
+
+
+class HeaderIndex:
+    """Raw header values by lower-case name (unfolded, 8-bit repaired).
+
+    Looking a name up in an ``EmailMessage`` walks every header each time; a scan asks
+    for some twenty names per message, so the values are indexed once instead. An
+    index of a raw header block (:meth:`of_block`) is lazy: a field is looked for only
+    when asked for, with ``bytes.find`` in a lower-cased copy of the block, so judging a
+    message by a few fields costs a few searches, not a parse of every Received line.
+    """
+
+    __slots__ = ("_head", "_lower", "_values")
+
+    def __init__(self, items: Iterable[tuple[str, str]]) -> None:
+        self._values: dict[str, list[str]] = {}
+        self._head = self._lower = b""
+        for key, value in items:
+            self._values.setdefault(key.lower(), []).append(value)
+
+    @classmethod
+    def of_message(cls, msg: Message) -> HeaderIndex:
+        """The index of a parsed message's headers."""
+        return cls((key, repair(str(value))) for key, value in msg.raw_items())
+
+    @classmethod
+    def of_block(cls, head: bytes, names: frozenset[str] = frozenset()) -> HeaderIndex:
+        """The (lazy) index of a raw header block, split by hand, not by the email
+        parser. The ``names`` (lower-case) a caller will ask for are all found in one
+        pass. Lines that are not fields are passed over (the caller cuts the block at its
+        first empty line); an mbox "From " line first is skipped."""
+        head = head[:MAX_HEADER_BLOCK]
+        if head.startswith(b"From "):
+            head = head[head.find(b"\n") + 1:] if b"\n" in head else b""
+        index = cls(())
+        index._head = head
+        # Lower-casing keeps the length (ASCII only): a match's offset is the field's.
+        index._lower = b"\n" + head.lower()
+        if names:
+            values = index._values
+            for name in names:
+                values[name] = []
+            for m in _names_pattern(names).finditer(index._lower):
+                values[m.group(1).decode("ascii")].append(index._value(m.end()))
+        return index
+
+    def _value(self, end: int) -> str:
+        """The value of the field whose name and colon end at ``end`` in ``_lower``."""
+        value = _value_at(self._head, end - 1)
+        if len(value) > MAX_HEADER * 2:
+            value = value[:MAX_HEADER * 2]
+        if b"\n" in value:
+            value = _FOLD_BYTES.sub(b"", value)
+        return _text(value.rstrip(b"\r"))
+
+    def _find(self, name: str) -> list[str]:
+        key = b"\n" + name.encode("ascii", "replace") + b":"
+        found: list[str] = []
+        pos = self._lower.find(key)
+        while pos >= 0:
+            found.append(self._value(pos + len(key)))
+            pos = self._lower.find(key, pos + len(key))
+        return found
+
+    def values(self, name: str) -> list[str]:
+        """The values of one header (lower-case name), in order."""
+        got = self._values.get(name)
+        if got is None:
+            got = self._values[name] = self._find(name) if self._lower else []
+        return got
+
+    def __contains__(self, name: str) -> bool:
+        if self._lower:
+            return bool(self.values(name))
+        return name in self._values
+
+
+def _text(raw: bytes) -> str:
+    try:
+        return raw.decode("ascii")
+    except UnicodeDecodeError:
+        return repair(raw.decode("ascii", "surrogateescape"))
+
+
+#: A parsed message or the index of a header block: what the functions below read.
+Headers = Message | HeaderIndex
+
+
+def raw_values(msg: Headers, name: str) -> list[str]:
     """Raw (undecoded, unfolded, 8-bit repaired) values of one header, in order."""
-    out = []
-    for key, value in msg.raw_items():
-        if key.lower() != name:
-            continue
-        value = _FOLD.sub("", str(value)).replace("\r", "").replace("\n", "")
-        if _SURROGATE.search(value):  # raw 8-bit bytes in the header: mostly UTF-8
-            b = value.encode("ascii", "surrogateescape")
-            try:
-                value = b.decode("utf-8")
-            except UnicodeDecodeError:
-                value = b.decode("cp1252", "replace")
-        out.append(value)
-    return out
+    if isinstance(msg, HeaderIndex):
+        return msg.values(name)
+    return [repair(str(value)) for key, value in msg.raw_items() if key.lower() == name]
 
 
 def decode_words(value: str) -> str:
@@ -126,22 +256,28 @@ def decode_words(value: str) -> str:
 def decode_unstructured(value: str, problem: Problem = _ignore) -> str:
     """An unstructured header value (Subject, a display name) decoded, not yet cleaned."""
     value = value[:MAX_HEADER]
-    try:
-        text = str(POLICY.header_factory("subject", value))
-    except Exception:
-        text = decode_words(value)
+    if "=?" not in value:
+        return value  # nothing encoded: the header registry would give it back as it is
+    # The compat32 decoder is many times quicker than the header registry; the
+    # registry is asked only when an encoded word is left (one inside a word, say).
+    text = decode_words(value)
+    if "=?" in text and "?=" in text:
+        try:
+            text = str(POLICY.header_factory("subject", value))
+        except Exception:
+            pass
     if "\ufffd" in text and "\ufffd" not in value:
         problem("undecodable characters in a header: replaced")
     return text
 
 
-def header_text(msg: EmailMessage, name: str, problem: Problem = _ignore) -> str:
+def header_text(msg: Headers, name: str, problem: Problem = _ignore) -> str:
     """The first value of an unstructured header, decoded and cleaned ("" when absent)."""
     values = raw_values(msg, name)
     return clean_header_text(decode_unstructured(values[0], problem)) if values else ""
 
 
-def addresses(msg: EmailMessage, name: str, problem: Problem = _ignore) -> tuple[Address, ...]:
+def addresses(msg: Headers, name: str, problem: Problem = _ignore) -> tuple[Address, ...]:
     """Mailboxes of an address header: names decoded, emails lower-cased, no '@' dropped."""
     out: list[Address] = []
     seen: set[str] = set()
@@ -161,7 +297,28 @@ def addresses(msg: EmailMessage, name: str, problem: Problem = _ignore) -> tuple
     return tuple(out)
 
 
-def date(msg: EmailMessage) -> datetime | None:
+_SIMPLE_MAILBOX = re.compile(
+    r'[ \t]*(?:"?([^"<>,;:\\()]*?)"?[ \t]*)?<([^<>@\s,;:"\\()]+@[^<>@\s,;:"\\()]+)>[ \t]*'
+    r'|[ \t]*([^<>@\s,;:"\\()]+@[^<>@\s,;:"\\()]+)[ \t]*')
+
+
+def first_address(msg: Headers, name: str, problem: Problem = _ignore) -> Address | None:
+    """The first mailbox of an address header, as :func:`addresses` reads it, but
+    without the full address parser for the usual ``Name <a@b>`` and bare ``a@b``."""
+    values = raw_values(msg, name)
+    if values:
+        m = _SIMPLE_MAILBOX.fullmatch(values[0])
+        if m:
+            email = clean_header_text(m.group(2) or m.group(3), 320).lower()
+            if _EMAIL_OK.fullmatch(email):
+                disp = clean_header_text(decode_unstructured(m.group(1) or "", problem),
+                                         200).strip("\"' ")
+                return Address(name=disp, email=email)
+    found = addresses(msg, name, problem)
+    return found[0] if found else None
+
+
+def date(msg: Headers) -> datetime | None:
     """The Date header as an aware UTC datetime, or None."""
     values = raw_values(msg, "date")
     if not values:
@@ -178,7 +335,7 @@ def date(msg: EmailMessage) -> datetime | None:
         return None
 
 
-def ids(msg: EmailMessage, name: str, *, tail: bool = False) -> tuple[str, ...]:
+def ids(msg: Headers, name: str, *, tail: bool = False) -> tuple[str, ...]:
     """The "<...>" tokens of Message-ID, In-Reply-To or References (tail=True keeps the end)."""
     values = raw_values(msg, name)
     if not values:

@@ -6,8 +6,9 @@
 one 20 MB attachment and minutes for 300,000 tiny parts), at most ``MAX_PARTS`` parts and
 ``MAX_DEPTH`` levels are visited, header values are cut at ``MAX_HEADER`` characters before
 the stdlib header parser sees them (it has quadratic cases), and only text and calendar
-parts are ever decoded. The stdlib ``email`` package (``policy.default``) still parses each
-part's header block and decodes transfer encodings.
+parts are ever decoded. The stdlib ``email`` package still parses each part's header
+block (compat32: its MIME parameters cost a fraction of ``policy.default``'s, and every
+header a draft may reuse is decoded by ``mail_headers``) and decodes transfer encodings.
 
 Every string taken from a header has all line-break characters and NUL removed:
 these values end up in draft headers, and Python < 3.11.10 lets an encoded newline
@@ -17,14 +18,15 @@ through (CVE-2024-6923).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
-from email.message import EmailMessage
+from email.message import Message
 from email.parser import BytesHeaderParser
 
 from thankful.core import mail_headers as mh
 from thankful.core.html_text import html_to_text
-from thankful.core.mail_headers import POLICY
+from thankful.core.mail_headers import MIME_POLICY
 from thankful.core.mail_headers import clean_header_text
 from thankful.core.mail_headers import decode_bytes
 from thankful.core.model import Attachment
@@ -35,9 +37,10 @@ MAX_PARTS = 200
 MAX_DEPTH = 20
 MAX_HEADER = mh.MAX_HEADER
 #: A header block beyond this is cut: real ones stay far below 64 KB.
-MAX_HEADER_BLOCK = 512 * 1024
+MAX_HEADER_BLOCK = mh.MAX_HEADER_BLOCK
 MAX_CALENDAR = 2 * 1024 * 1024
-MAX_CALENDAR_PARTS = 20
+#: Real invitations carry one or two; each part may cost up to ~1 s to parse and expand.
+MAX_CALENDAR_PARTS = 3
 MAX_PROBLEMS = 20
 
 #: Headers copied into ``MailItem.headers`` (lower-case names).
@@ -49,6 +52,16 @@ KEPT_HEADERS = (
     # Marks of bulk-mail services, which let the scan skip a body by its headers alone.
     "x-sg-eid", "x-mailgun-sid", "x-ses-outgoing", "x-campaign", "x-campaignid", "x-mc-user",
     "x-mailchimp-campaign", "x-marketoid", "x-sfmc-stack", "x-csa-complaints",
+    # An invitation says so at the top: text/calendar.
+    "content-type",
+)
+#: The kept headers that judge a message by its headers alone (prefilter.triage).
+TRIAGE_FIELDS = (
+    "list-id", "list-unsubscribe", "auto-submitted", "precedence", "x-autoreply",
+    "x-autorespond", "x-thankful-note", "x-thankful-kind", "x-thankful-reminder",
+    "feedback-id", "x-sg-eid", "x-mailgun-sid", "x-ses-outgoing", "x-campaign",
+    "x-campaignid", "x-mc-user", "x-mailchimp-campaign", "x-marketoid", "x-sfmc-stack",
+    "x-csa-complaints", "content-type",
 )
 
 
@@ -97,11 +110,49 @@ def parse_headers(raw: bytes) -> MailItem:
     """Parse only the header block (cheap; for scanning Sent and Drafts). Never raises."""
     state = _State(max_text=0)
     try:
-        msg = _parse_head(_split_head(raw)[0], state)
-        return _item(msg, state, text="", new_text="")
+        return _item(mh.HeaderIndex.of_block(_split_head(raw)[0]), state, text="", new_text="")
     except Exception as exc:
         state.problem(f"headers could not be parsed: {type(exc).__name__}")
         return MailItem(problems=tuple(state.problems))
+
+
+_TRIAGE_NAMES = frozenset({"from", "subject", "message-id", *TRIAGE_FIELDS})
+
+
+def triage_headers(raw: bytes) -> MailItem:
+    """The sender, subject, Message-ID and kept headers of a header block, and nothing
+    else: what a scan judges every new message by, so cheap. Never raises."""
+    state = _State(max_text=0)
+    try:
+        idx = mh.HeaderIndex.of_block(_split_head(raw)[0], _TRIAGE_NAMES)
+        msgid = mh.ids(idx, "message-id")
+        return MailItem(message_id=msgid[0] if msgid else "",
+                        subject=mh.header_text(idx, "subject", state.problem),
+                        sender=mh.first_address(idx, "from", state.problem),
+                        headers=_kept(idx, TRIAGE_FIELDS),
+                        problems=tuple(state.problems))
+    except Exception as exc:
+        return MailItem(problems=(f"headers could not be parsed: {type(exc).__name__}",))
+
+
+def mime_head(head: bytes) -> bytes:
+    """Only the Content-Type and Content-Transfer-Encoding lines of a header block: what
+    :func:`preview_text` needs, kept small while a scan holds many of them."""
+    idx = mh.HeaderIndex.of_block(head)
+    lines = [f"{name}: {value}".encode("utf-8", "replace")
+             for name in ("content-type", "content-transfer-encoding")
+             for value in idx.values(name)[:1]]
+    return b"\r\n".join(lines) + b"\r\n"
+
+
+def preview_text(head: bytes, start: bytes, *, cut: bool) -> str:
+    """The text at the start of a message, from its MIME headers (:func:`mime_head`)
+    and the first bytes of its body; ``cut``: the body goes on, so its last (partial)
+    line is dropped and base64 and quoted-printable decode cleanly. Never raises."""
+    if cut:
+        end = start.rfind(b"\n")
+        start = start[:end + 1] if end >= 0 else b""
+    return parse_message(mime_head(head) + b"\r\n" + start, max_text=len(start) + 1).text
 
 
 # --- MIME structure -------------------------------------------------------------------------
@@ -118,12 +169,11 @@ def _split_head(raw: bytes) -> tuple[bytes, bytes]:
     return raw[:i], raw[i + n:]
 
 
-def _parse_head(head: bytes, state: _State) -> EmailMessage:
+def _parse_head(head: bytes, state: _State) -> Message:
     if len(head) > MAX_HEADER_BLOCK:
         state.problem("header block too long: cut")
         head = head[:MAX_HEADER_BLOCK]
-    msg = BytesHeaderParser(policy=POLICY).parsebytes(head + b"\n\n")
-    assert isinstance(msg, EmailMessage)
+    msg = BytesHeaderParser(policy=MIME_POLICY).parsebytes(head + b"\n\n")
     msg.set_payload("")
     return msg
 
@@ -162,7 +212,7 @@ def _split_multipart(body: bytes, boundary: bytes) -> tuple[list[bytes], bool, b
     return parts, True, False
 
 
-def _content_type(msg: EmailMessage) -> str:
+def _content_type(msg: Message) -> str:
     try:
         return msg.get_content_type().lower()
     except Exception:
@@ -170,7 +220,7 @@ def _content_type(msg: EmailMessage) -> str:
 
 
 def _walk(
-    msg: EmailMessage, body: bytes, depth: int, state: _State, *, forwarded: bool, want_text: bool
+    msg: Message, body: bytes, depth: int, state: _State, *, forwarded: bool, want_text: bool
 ) -> None:
     """Visit one MIME entity (header block already parsed) and everything below it."""
     if state.parts >= MAX_PARTS:
@@ -212,29 +262,30 @@ def _walk(
         _leaf(msg, body, ctype, state, forwarded=forwarded, want_text=want_text)
 
 
-def _boundary(msg: EmailMessage) -> str:
+def _boundary(msg: Message) -> str:
     try:
         return (msg.get_boundary() or "").strip()[:200]
     except Exception:
         return ""
 
 
-def _disposition(msg: EmailMessage) -> str:
+def _disposition(msg: Message) -> str:
     try:
         return (msg.get_content_disposition() or "").lower()
     except Exception:
         return ""
 
 
-def _filename(msg: EmailMessage) -> str:
+def _filename(msg: Message) -> str:
     try:
-        name = msg.get_filename() or ""
+        name = str(msg.get_filename() or "")
     except Exception:
         name = ""
-    return clean_header_text(str(name), 255)
+    # RFC 2231 is undone by get_filename; RFC 2047 words (Outlook's way) here.
+    return clean_header_text(mh.decode_unstructured(mh.repair(name)), 255)
 
 
-def _pick_alternative(heads: list[EmailMessage], bodies: list[bytes]) -> int:
+def _pick_alternative(heads: list[Message], bodies: list[bytes]) -> int:
     """Index of the alternative to read as text: text/plain, else HTML, else the last one.
 
     An empty text/plain part loses to HTML: some senders put the whole
@@ -254,7 +305,7 @@ def _pick_alternative(heads: list[EmailMessage], bodies: list[bytes]) -> int:
 
 
 def _leaf(
-    msg: EmailMessage, body: bytes, ctype: str, state: _State, *, forwarded: bool, want_text: bool
+    msg: Message, body: bytes, ctype: str, state: _State, *, forwarded: bool, want_text: bool
 ) -> None:
     filename = _filename(msg)
     disposition = _disposition(msg)
@@ -275,14 +326,14 @@ def _leaf(
         )
 
 
-def _cte(msg: EmailMessage) -> str:
+def _cte(msg: Message) -> str:
     try:
         return str(msg.get("content-transfer-encoding", "")).strip().lower()
     except Exception:
         return ""
 
 
-def _encoded_size(msg: EmailMessage, body: bytes) -> int:
+def _encoded_size(msg: Message, body: bytes) -> int:
     """The decoded size, estimated without decoding (attachments are never decoded)."""
     if _cte(msg) == "base64":
         chars = len(body) - body.count(b"\n") - body.count(b"\r") - body.count(b"=")
@@ -290,20 +341,20 @@ def _encoded_size(msg: EmailMessage, body: bytes) -> int:
     return len(body)
 
 
-def _decode_transfer(msg: EmailMessage, body: bytes, limit: int | None) -> bytes:
+def _decode_transfer(msg: Message, body: bytes, limit: int | None) -> bytes:
     """Undo base64 / quoted-printable through the stdlib (tolerant of bad padding)."""
     if limit is not None and len(body) > limit:
         body = body[:limit]
     if _cte(msg) not in ("base64", "quoted-printable"):
         return body
-    part = EmailMessage(policy=POLICY)
+    part = Message(policy=MIME_POLICY)
     part["Content-Transfer-Encoding"] = _cte(msg)
     part.set_payload(body.decode("ascii", "surrogateescape"))
     data = part.get_payload(decode=True)
     return data if isinstance(data, bytes) else body
 
 
-def _calendar(msg: EmailMessage, body: bytes, state: _State) -> None:
+def _calendar(msg: Message, body: bytes, state: _State) -> None:
     if len(state.calendars) >= MAX_CALENDAR_PARTS:
         state.problem("too many calendar parts: the rest was skipped")
         return
@@ -317,7 +368,7 @@ def _calendar(msg: EmailMessage, body: bytes, state: _State) -> None:
     state.calendars.append(data)
 
 
-def _text(msg: EmailMessage, body: bytes, ctype: str, state: _State, *, forwarded: bool) -> None:
+def _text(msg: Message, body: bytes, ctype: str, state: _State, *, forwarded: bool) -> None:
     room = state.max_text - state.text_len
     if room <= 0:
         state.problem("text longer than the limit: cut")
@@ -336,7 +387,7 @@ def _text(msg: EmailMessage, body: bytes, ctype: str, state: _State, *, forwarde
         charset = m.group(1).decode("ascii") if m else ""
     text = decode_bytes(data, charset, state.problem)
     if ctype == "text/html":
-        text = html_to_text(text)
+        text = html_to_text(text, state.problem)
     _add_text(state, text, forwarded=forwarded)
 
 
@@ -351,7 +402,7 @@ def _add_text(state: _State, text: str, *, forwarded: bool) -> None:
         state.text_len += len(text) + 2
 
 
-def _forward_banner(inner: EmailMessage) -> str:
+def _forward_banner(inner: Message) -> str:
     lines = ["---------- Forwarded message ----------"]
     for name in ("from", "date", "subject"):
         value = mh.header_text(inner, name)
@@ -366,7 +417,18 @@ def _assemble(state: _State) -> tuple[str, str]:
     return text, strip_quoted(own)
 
 
-def _item(msg: EmailMessage, state: _State, *, text: str, new_text: str) -> MailItem:
+def _kept(msg: mh.HeaderIndex, names: Iterable[str] = KEPT_HEADERS) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name in names:
+        if name in msg:
+            headers[name] = clean_header_text(", ".join(
+                clean_header_text(mh.decode_unstructured(v)) for v in msg.values(name)))
+    return headers
+
+
+def _item(head: Message | mh.HeaderIndex, state: _State, *, text: str,
+          new_text: str) -> MailItem:
+    msg = mh.HeaderIndex.of_message(head) if isinstance(head, Message) else head
     note = state.problem
     senders = mh.addresses(msg, "from", note)
     delivered: list[str] = []
@@ -374,11 +436,7 @@ def _item(msg: EmailMessage, state: _State, *, text: str, new_text: str) -> Mail
         for addr in mh.addresses(msg, name, note):
             if addr.email not in delivered:
                 delivered.append(addr.email)
-    headers: dict[str, str] = {}
-    for name in KEPT_HEADERS:
-        values = [clean_header_text(mh.decode_unstructured(v)) for v in mh.raw_values(msg, name)]
-        if values:
-            headers[name] = clean_header_text(", ".join(values))
+    headers = _kept(msg)
     msgid = mh.ids(msg, "message-id")
     reply = mh.ids(msg, "in-reply-to")
     return MailItem(

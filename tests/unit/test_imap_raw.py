@@ -1,0 +1,121 @@
+"""The bulk FETCH reader (adapters/imap_raw.py): exact on good answers, calm on bad ones.
+
+Answers are written as imaplib hands them over (text up to each literal paired with the
+literal, then the text after it), including the item orders servers really use; a
+seeded fuzzer then cuts, duplicates and garbles them: the reader must never raise and
+never invent a message or a literal.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
+
+import pytest
+
+from thankful.adapters.imap_raw import internaldate
+from thankful.adapters.imap_raw import parse_fetch
+from thankful.adapters.imap_raw import uid_set
+
+HEAD = b"From: a@example.com\r\nSubject: hi\r\n\r\n"
+
+
+def test_uid_sets_are_written_as_ranges() -> None:
+    assert uid_set([]) == ""
+    assert uid_set([7]) == "7"
+    assert uid_set([1, 2, 3, 5, 9, 10, 3]) == "1:3,5,9:10"
+    uids = random.Random(1).sample(range(1, 100_000), 5000)
+    expanded: list[int] = []
+    for part in uid_set(uids).split(","):
+        lo, _, hi = part.partition(":")
+        expanded += range(int(lo), int(hi or lo) + 1)
+    assert expanded == sorted(uids)
+
+
+def test_internaldate() -> None:
+    want = datetime(1996, 7, 17, 2, 44, 25, tzinfo=timezone(-timedelta(hours=7)))
+    assert internaldate(b"17-Jul-1996 02:44:25 -0700") == want.timestamp()
+    assert internaldate(b" 7-Jul-1996 02:44:25 +0000") == datetime(
+        1996, 7, 7, 2, 44, 25, tzinfo=timezone.utc).timestamp()
+    for bad in (b"", b"31-Feb-2020 00:00:00 +0000", b"17-Foo-1996 02:44:25 -0700",
+                b"17-Jul-1996 25:44:25 -0700", b"17-Jul-1996 02:44:25", b"\xff" * 30):
+        assert internaldate(bad) is None
+
+
+def test_uid_first_and_uid_last_answers() -> None:
+    data = [
+        (b'1 (UID 11 INTERNALDATE "17-Jul-1996 02:44:25 -0700" RFC822.SIZE 310 '
+         b"BODY[HEADER] {%d}" % len(HEAD), HEAD), b")",
+        # UID after the literal (as some servers order the items), and a NIL body.
+        (b'2 (INTERNALDATE "18-Jul-1996 02:44:25 +0000" BODY[HEADER] {%d}' % len(HEAD),
+         HEAD.replace(b"hi", b"ho")), b" RFC822.SIZE 99 UID 12)",
+        b'3 (UID 13 RFC822.SIZE 5 INTERNALDATE "18-Jul-1996 02:44:25 +0000" BODY[HEADER] NIL)',
+        # An unsolicited flag update has no UID here: not a message of ours.
+        b"4 (FLAGS (\\Seen))",
+    ]
+    got = {f.uid: f for f in parse_fetch(data)}
+    assert sorted(got) == [11, 12, 13]
+    assert got[11].literals == {b"BODY[HEADER]": HEAD} and got[11].size == 310
+    assert got[12].literals[b"BODY[HEADER]"].endswith(b"ho\r\n\r\n") and got[12].size == 99
+    assert got[12].internaldate == internaldate(b"18-Jul-1996 02:44:25 +0000")
+    assert got[13].literals == {} and got[13].size == 5
+
+
+def test_partial_body_and_two_literals() -> None:
+    data = [(b"5 (UID 40 BODY[HEADER] {4}", b"ab\r\n"), (b" BODY[TEXT]<0> {3}", b"xyz"), b")"]
+    (f,) = parse_fetch(data)
+    assert f.uid == 40
+    assert f.literals == {b"BODY[HEADER]": b"ab\r\n", b"BODY[TEXT]<0>": b"xyz"}
+
+
+def test_literal_contents_never_count_as_items() -> None:
+    evil = b"UID 999 RFC822.SIZE 1\r\n1 (UID 998 BODY[HEADER] {3}\r\n"
+    data = [(b"1 (UID 7 BODY[HEADER] {%d}" % len(evil), evil), b")"]
+    (f,) = parse_fetch(data)
+    assert f.uid == 7 and f.size is None and f.literals[b"BODY[HEADER]"] == evil
+
+
+def _answer(rng: random.Random, n: int) -> tuple[list[bytes | tuple[bytes, bytes]], set[int]]:
+    data: list[bytes | tuple[bytes, bytes]] = []
+    uids = set()
+    for seq in range(1, n + 1):
+        uid = rng.randrange(1, 10**9)
+        uids.add(uid)
+        lit = bytes(rng.randrange(256) for _ in range(rng.randrange(40)))
+        data += [(b"%d (UID %d RFC822.SIZE %d BODY[HEADER] {%d}" % (seq, uid, len(lit), len(lit)),
+                  lit), b")"]
+    return data, uids
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_garbled_answers_never_raise_or_invent(seed: int) -> None:
+    rng = random.Random(seed)
+    data, uids = _answer(rng, 30)
+    for _ in range(rng.randrange(1, 12)):
+        i = rng.randrange(len(data))
+        op = rng.randrange(6)
+        part = data[i]
+        if op == 0:
+            del data[i]
+        elif op == 1:
+            data.insert(i, part)
+        elif op == 2 and isinstance(part, tuple):
+            head = part[0]
+            cut = rng.randrange(len(head) + 1)
+            data[i] = (head[:cut] + bytes(rng.randrange(256) for _ in range(5)), part[1])
+        elif op == 3:
+            data[i] = bytes(rng.randrange(256) for _ in range(rng.randrange(30)))
+        elif op == 4:
+            data.insert(i, None)  # type: ignore[arg-type]  # imaplib can hand over None
+        else:
+            data[i] = b"* BYE going away"
+    for f in parse_fetch(data):
+        assert f.uid > 0
+        for name, lit in f.literals.items():
+            assert name.startswith(b"BODY[") or name
+            assert isinstance(lit, bytes)
+        # Nothing is invented: any UID read is one the answer named in its text.
+        texts = [p[0] if isinstance(p, tuple) else p for p in data if p is not None]
+        assert f.uid in uids or any(b"UID %d" % f.uid in t for t in texts)
