@@ -9,6 +9,7 @@ never invent a message or a literal.
 from __future__ import annotations
 
 import random
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
@@ -38,7 +39,7 @@ def test_internaldate() -> None:
     want = datetime(1996, 7, 17, 2, 44, 25, tzinfo=timezone(-timedelta(hours=7)))
     assert internaldate(b"17-Jul-1996 02:44:25 -0700") == want.timestamp()
     assert internaldate(b" 7-Jul-1996 02:44:25 +0000") == datetime(
-        1996, 7, 7, 2, 44, 25, tzinfo=timezone.utc).timestamp()
+        1996, 7, 7, 2, 44, 25, tzinfo=UTC).timestamp()
     for bad in (b"", b"31-Feb-2020 00:00:00 +0000", b"17-Foo-1996 02:44:25 -0700",
                 b"17-Jul-1996 25:44:25 -0700", b"17-Jul-1996 02:44:25", b"\xff" * 30):
         assert internaldate(bad) is None

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from thankful.core import mail_headers as mh
+from thankful.core.parse_mail import TRIAGE_FIELDS
 from thankful.core.parse_mail import parse_headers
 from thankful.core.parse_mail import parse_message
-from thankful.core.parse_mail import TRIAGE_FIELDS
 from thankful.core.parse_mail import triage_headers
 from thankful.demo_data import build_demo
 

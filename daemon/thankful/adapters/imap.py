@@ -60,6 +60,9 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("thankful.imap")
 
+#: How every message is read: BODY.PEEK, which never sets \\Seen (a guard: see
+#: tests/reliability/test_guards.py).
+PEEK = "BODY.PEEK"
 LIST_BATCH = 500  # UIDs per INTERNALDATE/SIZE fetch
 HEADER_BATCH = 200  # header blocks per fetch (one by one reads)
 SURVEY_BATCH = 1000  # messages per FETCH of a survey: about 4 MB of headers
@@ -492,7 +495,7 @@ class ImapStore:
                 chunk = new[start:start + SURVEY_BATCH]
                 answer = parse_fetch(self._raw(
                     f"reading headers in {folder}", "FETCH", uid_set(chunk),
-                    "(UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])"))
+                    f"(UID INTERNALDATE RFC822.SIZE {PEEK}[HEADER])"))
                 got = {f.uid: f for f in answer}
                 out = []
                 for u in chunk:
@@ -519,7 +522,7 @@ class ImapStore:
         for start in range(0, len(uids), SURVEY_BATCH):
             answer = parse_fetch(self._raw(
                 f"reading messages in {folder}", "FETCH", uid_set(uids[start:start + SURVEY_BATCH]),
-                f"(UID BODY.PEEK[TEXT]<0.{int(size)}>)"))
+                f"(UID {PEEK}[TEXT]<0.{int(size)}>)"))
             for f in answer:
                 text = f.literals.get(b"BODY[TEXT]<0>")
                 if text is not None:
@@ -563,7 +566,7 @@ class ImapStore:
         hit = self._cache.pop((folder, uid, headers_only), None)
         if hit is not None:
             return hit
-        item = b"BODY.PEEK[HEADER]" if headers_only else b"BODY.PEEK[]"
+        item = f"{PEEK}[HEADER]" if headers_only else f"{PEEK}[]"
         answer = b"BODY[HEADER]" if headers_only else b"BODY[]"
         with self._io(f"reading messages in {folder}"):
             resp = self._client.fetch(self._batch(folder, uid, headers_only), (item,))

@@ -10,6 +10,7 @@ stdlib header parser sees them, because it has quadratic cases on long input.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -262,10 +263,8 @@ def decode_unstructured(value: str, problem: Problem = _ignore) -> str:
     # registry is asked only when an encoded word is left (one inside a word, say).
     text = decode_words(value)
     if "=?" in text and "?=" in text:
-        try:
+        with contextlib.suppress(Exception):
             text = str(POLICY.header_factory("subject", value))
-        except Exception:
-            pass
     if "\ufffd" in text and "\ufffd" not in value:
         problem("undecodable characters in a header: replaced")
     return text
