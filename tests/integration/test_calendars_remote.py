@@ -569,3 +569,17 @@ def test_tasks_written_back_to_a_caldav_task_list(tmp_path: Path, radicale: Radi
     done = [replace(n, state="done") if n.id == owed[0].id else n for n in result.notes]
     assert sync_tasks(done, tasks, NOW + timedelta(hours=1)) == {"completed": 1}
     assert b"STATUS:COMPLETED" in open_task_list(cfg).existing()[f"{owed[0].id}@thankful"]
+
+
+def test_a_caldav_task_list_that_fails_fails_alone(
+        tmp_path: Path, radicale: Radicale, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A task list the server cannot give (here: none at that address) is one source's
+    clear error; the drafts are made and nothing escapes as an unexpected error."""
+    monkeypatch.setenv(PW_ENV, "unused")
+    path, _ = demo(tmp_path, "s")
+    path.write_text(path.read_text() + "\n[tasks]\n"
+                    + caldav_block(radicale.base + "/alex9/no-such-list/", "alex9"))
+    result = run_cycle(load(path), NOW)
+    assert result.drafts
+    assert [source for source, _ in result.errors] == ["tasks"]
+    assert "not found on the server" in result.errors[0][1], result.errors

@@ -83,7 +83,7 @@ class CalDavSource:
             raise
         except Exception as exc:
             # A third-party library over a network may raise anything; the cycle goes on.
-            raise self._error(caldav, exc) from None
+            raise self.error(caldav, exc) from None
         self._objects = objects
         return {url: hashlib.sha256(data).hexdigest()[:24] for url, data in objects.items()}
 
@@ -144,7 +144,7 @@ class CalDavSource:
                 raise
             return []
 
-    def _error(self, caldav: ModuleType, exc: Exception) -> Exception:
+    def error(self, caldav: ModuleType, exc: Exception) -> Exception:
         """A library error as this calendar's error: permanent when the user must act."""
         errors = caldav.lib.error
         what = _first_line(exc)

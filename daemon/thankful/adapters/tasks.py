@@ -11,10 +11,13 @@ app is never reopened. thankful touches only its own tasks: their UIDs end in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +27,7 @@ from typing import Protocol
 
 from thankful import crashpoints
 from thankful.core.rules import Note
+from thankful.errors import SourceError
 from thankful.errors import TransientSourceError
 
 if TYPE_CHECKING:
@@ -191,13 +195,29 @@ class VdirTasks:
 class CalDavTasks:
     """A CalDAV task list (a collection that holds VTODOs), through the caldav library."""
 
-    def __init__(self, client: Any, url: str) -> None:
+    def __init__(self, client: Any, url: str,
+                 translate: Callable[[Exception], Exception] | None = None) -> None:
         self.client = client
         self.url = url if url.endswith("/") else url + "/"
         self.calendar = client.calendar(url=self.url)
+        # The library's errors (a refused login, a lost server) as the list's SourceError.
+        self._translate = translate or (lambda exc: TransientSourceError("tasks", str(exc)))
+
+    @contextlib.contextmanager
+    def _io(self) -> Iterator[None]:
+        try:
+            yield
+        except SourceError:
+            raise
+        except Exception as exc:  # a third-party library over a network may raise anything
+            raise self._translate(exc) from None
 
     def existing(self) -> dict[str, bytes]:
         """thankful's tasks in the list, by UID (open and completed alike)."""
+        with self._io():
+            return self._existing()
+
+    def _existing(self) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
         for obj in self.calendar.search(todo=True, include_completed=True):
             data = obj.data.encode() if isinstance(obj.data, str) else bytes(obj.data)
@@ -209,8 +229,9 @@ class CalDavTasks:
 
     def put(self, uid: str, data: bytes) -> None:
         """PUT the task at a URL of its own: the same one each time."""
-        resp = self.client.put(self.url + _file_name(uid), data.decode(),
-                               {"Content-Type": "text/calendar; charset=utf-8"})
+        with self._io():
+            resp = self.client.put(self.url + _file_name(uid), data.decode(),
+                                   {"Content-Type": "text/calendar; charset=utf-8"})
         status = getattr(resp, "status", 201)
         if status not in (200, 201, 204):
             raise TransientSourceError("tasks", f"the server refused the task ({status})")
@@ -222,7 +243,11 @@ def open_task_list(cfg: CalendarConfig) -> TaskList:
     task list's collection (and username and the secret as for a CalDAV calendar)."""
     if cfg.kind == "caldav":
         from thankful.adapters.caldav_source import CalDavSource
+        from thankful.adapters.caldav_source import load_caldav
 
         now = datetime.now(UTC)
-        return CalDavTasks(CalDavSource(cfg, start=now, end=now).client(), cfg.url)
+        source = CalDavSource(cfg, start=now, end=now)
+        caldav = load_caldav(source.name)
+        return CalDavTasks(source.client(), cfg.url,
+                           lambda exc: source.error(caldav, exc))
     return VdirTasks(Path(cfg.location))
