@@ -1,4 +1,5 @@
-"""One measured process of the benchmark (started by ``imap_scan.py``; not for users).
+"""One measured process of the benchmarks (started by ``imap_scan.py`` and
+``maildir_scan.py``; not for users).
 
 ``worker.py SPEC.json`` with ``mode``:
 
@@ -8,7 +9,19 @@
   which splits out the literals and parses nothing;
 * ``imaplib_fields``: the floor for ``BODY.PEEK[HEADER.FIELDS (...)]`` of only the
   fields thankful reads (what a narrower FETCH would cost);
-* ``cycle``: ``run_cycle`` steps in one process, as the daemon runs them.
+* ``cycle``: ``run_cycle`` steps in one process, as the daemon runs them (a step may
+  first APPEND new messages over IMAP, ``append``, or deliver them into a Maildir's
+  ``new/``, ``deliver``: untimed).
+
+For ``maildir_scan.py``, over the message files of the Maildir folders ``maildirs``
+(listing included):
+
+* ``stdlib_headers``: the baseline: ``email.parser.BytesHeaderParser`` (compat32) on
+  each opened file, nothing else;
+* ``read_headers``: the floor: each file's header block read as bytes (open, read
+  until the blank line), no parsing;
+* ``stdlib_headblock``: the header block read as the floor does, then parsed with
+  ``BytesHeaderParser.parsebytes`` (the parser without the rest of the file).
 
 Each timed part is bracketed by ``READY``/``DONE`` lines on stdout; the parent answers
 each with a line on stdin (it resets and reads the proxy's counters meanwhile). Peak
@@ -101,6 +114,69 @@ def fetch_imaplib(spec: dict[str, Any], item: str) -> dict[str, Any]:
     return {"messages": n, "header_bytes": size}
 
 
+def maildir_files(dirs: list[str]) -> list[str]:
+    """Every message file of these Maildir folders (new/ and cur/), as thankful lists them."""
+    out = []
+    for d in dirs:
+        for sub in ("new", "cur"):
+            with os.scandir(os.path.join(d, sub)) as it:
+                out += [de.path for de in it if not de.name.startswith(".")]
+    return out
+
+
+def head_block(fh: Any, chunk: int = 16 * 1024) -> bytes:
+    """The header block of an open message file: read until the blank line."""
+    head = b""
+    while True:
+        data = fh.read(chunk)
+        head += data
+        for sep in (b"\r\n\r\n", b"\n\n"):
+            pos = head.find(sep)
+            if pos >= 0:
+                return head[:pos + len(sep)]
+        if not data:
+            return head
+
+
+def read_maildir(spec: dict[str, Any], how: str) -> dict[str, Any]:
+    from email.parser import BytesHeaderParser
+    from email.policy import compat32
+
+    parser = BytesHeaderParser(policy=compat32)
+    n = size = fields = 0
+    for path in maildir_files(spec["maildirs"]):
+        with open(path, "rb") as fh:
+            if how == "stdlib_headers":
+                fields += len(parser.parse(fh))
+            else:
+                head = head_block(fh)
+                size += len(head)
+                if how == "stdlib_headblock":
+                    fields += len(parser.parsebytes(head))
+        n += 1
+    return {"messages": n, "header_bytes": size, "fields": fields}
+
+
+def deliver(maildir: str, path: str) -> int:
+    """Deliver a pickled batch of ``(raw, date)`` into a Maildir's ``new/`` as an MDA does
+    (tmp/, then a rename; mtime = date): untimed."""
+    import pickle
+    from datetime import datetime
+
+    with open(path, "rb") as fh:
+        batch: list[tuple[bytes, datetime]] = pickle.load(fh)
+    tag = Path(path).stem
+    for i, (raw, when) in enumerate(batch):
+        ts = when.timestamp()
+        name = f"{int(ts)}.M{i}P{os.getpid()}Q{tag}.bench"
+        tmp = os.path.join(maildir, "tmp", name)
+        with open(tmp, "wb") as out:
+            out.write(raw)
+        os.utime(tmp, (ts, ts))
+        os.rename(tmp, os.path.join(maildir, "new", name))
+    return len(batch)
+
+
 def cycles(spec: dict[str, Any]) -> None:
     from datetime import datetime
 
@@ -117,6 +193,8 @@ def cycles(spec: dict[str, Any]) -> None:
     for step in spec["steps"]:
         if step.get("append"):
             append(spec, step["append"])
+        if step.get("deliver"):
+            deliver(spec["maildir"], step["deliver"])
         stores: list[Any] = []
 
         def factory(acc: Any) -> Any:
@@ -166,6 +244,9 @@ def main() -> None:
         import imapclient  # noqa: F401  (imports are not the FETCH's cost)
     elif mode.startswith("imaplib"):
         import imaplib  # noqa: F401
+    elif mode in ("stdlib_headers", "stdlib_headblock"):
+        import email.parser
+        import email.policy  # noqa: F401
     _talk(f"STARTED {_status('VmRSS'):.1f}")
     if mode == "imapclient":
         timed(mode, lambda: fetch_imapclient(spec))
@@ -173,6 +254,8 @@ def main() -> None:
         timed(mode, lambda: fetch_imaplib(spec, "BODY.PEEK[HEADER]"))
     elif mode == "imaplib_fields":
         timed(mode, lambda: fetch_imaplib(spec, f"BODY.PEEK[HEADER.FIELDS ({KEPT})]"))
+    elif mode in ("stdlib_headers", "read_headers", "stdlib_headblock"):
+        timed(mode, lambda: read_maildir(spec, mode))
     elif mode == "cycle":
         cycles(spec)
     else:
