@@ -6,6 +6,7 @@ adapter does; the core and the service never learn which one they talk to.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Iterator
 from collections.abc import Sequence
@@ -38,8 +39,10 @@ class Survey:
     header block in memory at once); the store's errors surface while it is read.
     """
 
-    #: Every message now in the folder.
-    present: frozenset[str]
+    #: Every message now in the folder; None when the store knows that none was removed
+    #: since the ``previous`` token (then ``batches`` may repeat a message the caller
+    #: already knows, which it skips).
+    present: frozenset[str] | None
     #: New messages delivered before the scan window: neither listed nor read.
     old: tuple[str, ...]
     #: The other new messages with their header blocks, in batches.
@@ -76,12 +79,16 @@ class MailStore(Protocol):
     def entries(self, folder: str) -> list[Entry]:
         """Every message of a folder (idents stable across flag changes)."""
 
-    def survey(self, folder: str, known: Collection[str], since: float | None) -> Survey:
+    def survey(self, folder: str, known: Callable[[], Collection[str]], since: float | None,
+               previous: str | None = None) -> Survey:
         """Every ident of a folder, and the header block of each message not in
-        ``known`` delivered at or after ``since`` (a POSIX time; None: all).
+        ``known()`` delivered at or after ``since`` (a POSIX time; None: all).
 
-        A store may hand over a few messages from just before ``since`` (a server
-        searches by day): the caller checks each entry's timestamp.
+        ``previous`` is the folder's token when it was last surveyed in full: a store
+        that can tell from it that messages were only added lists just those, without
+        calling ``known`` (a rescan of a large folder then costs what is new). A store
+        may hand over a few messages from just before ``since`` (a server searches by
+        day): the caller checks each entry's timestamp.
         """
 
     def previews(self, folder: str, idents: Sequence[str], size: int) -> dict[str, bytes]:

@@ -16,6 +16,7 @@ import itertools
 import random
 import uuid
 from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
@@ -68,6 +69,7 @@ from thankful.errors import UsageError
 from thankful.ports import Entry
 from thankful.ports import Headed
 from thankful.ports import MailStore
+from thankful.ports import Survey
 
 log = structlog.get_logger("thankful.service")
 
@@ -317,10 +319,42 @@ class Cycle:
                 self.sent_ok.setdefault(acc.name, False)
                 self.fail(acc.name, f"cannot read the mail store: {exc}", must_act=True)
 
-    def _scan_incoming(self, acc: AccountConfig, ms: MailStore, folder: str) -> None:
+    def _survey(self, acc: AccountConfig, ms: MailStore, folder: str, since: float | None
+                ) -> tuple[Survey, Callable[[], set[str]], str] | None:
+        """A folder's survey, or None when its token shows nothing changed; the idents
+        already processed (read from the state only if needed); the token to record."""
+        previous = self.store.folder_token(acc.name, folder)
         token = ms.token(folder)
-        if self.store.folder_token(acc.name, folder) == token:
+        if previous == token:
+            return None
+        loaded: list[set[str]] = []
+
+        def known() -> set[str]:
+            if not loaded:
+                loaded.append(self.store.known_items(acc.name, folder))
+            return loaded[0]
+
+        return ms.survey(folder, known, since, previous=previous), known, token
+
+    def _new(self, acc: AccountConfig, folder: str, survey: Survey) -> Iterator[Headed]:
+        """The survey's new messages, less any the state knows (a store that listed only
+        additions may repeat a message a cycle cut short already recorded)."""
+        for batch in survey.batches:
+            if survey.present is None:
+                seen = self.store.known_among(acc.name, folder, [h.entry.ident for h in batch])
+                batch = [h for h in batch if h.entry.ident not in seen]
+            yield from batch
+
+    def _gone(self, survey: Survey, known: Callable[[], set[str]]) -> set[str]:
+        return set() if survey.present is None else known() - survey.present
+
+    def _scan_incoming(self, acc: AccountConfig, ms: MailStore, folder: str) -> None:
+        cutoff = (self.now - timedelta(days=acc.lookback_days)).timestamp() \
+            if acc.lookback_days else None
+        surveyed = self._survey(acc, ms, folder, cutoff)
+        if surveyed is None:
             return
+        survey, known, token = surveyed
         # Detection is imported only when there is mail to read: a rescan with nothing
         # new, the daemon's usual cycle and every timer run, starts quicker without it.
         from thankful.core.parse_mail import mime_head
@@ -328,10 +362,6 @@ class Cycle:
         from thankful.core.prefilter import PREVIEW_BYTES
         from thankful.core.prefilter import preview_needs_body
 
-        known = self.store.known_items(acc.name, folder)
-        cutoff = (self.now - timedelta(days=acc.lookback_days)).timestamp() \
-            if acc.lookback_days else None
-        survey = ms.survey(folder, known, cutoff)
         batch: list[tuple[str, str, str]] = []
 
         def record(row: tuple[str, str, str]) -> None:
@@ -348,7 +378,7 @@ class Cycle:
         # for personal mail that says nothing in its subject, after a glimpse of its text.
         candidates: list[Entry] = []
         glimpse: list[tuple[Entry, bytes]] = []
-        for headed in itertools.chain.from_iterable(survey.batches):
+        for headed in self._new(acc, folder, survey):
             e = headed.entry
             if cutoff is not None and e.timestamp < cutoff:
                 record((e.ident, "old", ""))
@@ -383,7 +413,7 @@ class Cycle:
             record(self._incoming(acc, ms, folder, e.ident, e.size))
         with self.store.transaction():
             self.store.add_items(acc.name, folder, batch)
-            self.store.forget_items(acc.name, folder, known - survey.present)
+            self.store.forget_items(acc.name, folder, self._gone(survey, known))
             self.store.set_folder_token(acc.name, folder, token)
 
     def _triage(self, acc: AccountConfig, folder: str,
@@ -467,16 +497,14 @@ class Cycle:
         return (ident, det.kind, "")
 
     def _scan_outgoing(self, acc: AccountConfig, ms: MailStore, folder: str, kind: str) -> None:
-        token = ms.token(folder)
-        if self.store.folder_token(acc.name, folder) == token:
+        surveyed = self._survey(acc, ms, folder, None)
+        if surveyed is None:
             return
+        survey, known, token = surveyed
         from thankful.core.parse_mail import parse_headers
 
-        known = self.store.known_items(acc.name, folder)
-        survey = ms.survey(folder, known, None)
-        present = survey.present
         rows = []
-        for headed in itertools.chain.from_iterable(survey.batches):
+        for headed in self._new(acc, folder, survey):
             e, raw = headed.entry, headed.head
             if raw is None:
                 continue
@@ -496,7 +524,7 @@ class Cycle:
             rows.append((e.ident, kind, ""))
         with self.store.transaction():
             self.store.add_items(acc.name, folder, rows)
-            gone = known - present
+            gone = self._gone(survey, known)
             self.store.forget_items(acc.name, folder, gone)
             if kind == "draft":
                 # A sent message stays sent when it is deleted; a draft does not.

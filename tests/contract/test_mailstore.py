@@ -53,6 +53,7 @@ class Harness(Protocol):
     def flags(self, folder: str, ident: str) -> set[str]: ...
     def add(self, folder: str, data: bytes) -> None: ...
     def mark_all_read(self, folder: str) -> None: ...
+    def remove(self, folder: str, ident: str) -> None: ...
 
 
 # --- Maildir ---------------------------------------------------------------------------
@@ -106,6 +107,15 @@ class MaildirHarness:
         for f in os.listdir(root / "new"):  # what a mail client does on reading
             os.rename(root / "new" / f, root / "cur" / (f + ":2,S"))
 
+    def remove(self, folder: str, ident: str) -> None:
+        root = self.store.folder_path(folder)
+        for sub in ("new", "cur"):
+            for f in os.listdir(root / sub):
+                if f.split(":", 1)[0] == ident:
+                    os.unlink(root / sub / f)
+        os.utime(root / "cur", ns=(2, 2))
+        os.utime(root / "new", ns=(2, 2))
+
 
 # --- IMAP ------------------------------------------------------------------------------
 
@@ -144,6 +154,12 @@ class ImapHarness:
     def mark_all_read(self, folder: str) -> None:
         self.admin.select_folder(folder)
         self.admin.add_flags(self.admin.search("ALL"), [b"\\Seen"])
+        self.admin.unselect_folder()
+
+    def remove(self, folder: str, ident: str) -> None:
+        self.admin.select_folder(folder)
+        self.admin.delete_messages([int(ident.split(":")[1])])
+        self.admin.expunge()
         self.admin.unselect_folder()
 
 
@@ -193,6 +209,50 @@ class TestMailStoreContract:
         before = {e.ident for e in harness.store.entries("INBOX")}
         harness.mark_all_read("INBOX")
         assert {e.ident for e in harness.store.entries("INBOX")} == before
+
+    def test_survey_gives_every_new_message_with_its_headers(self, harness: Harness) -> None:
+        store = harness.store
+        before = harness.digest()
+        survey = store.survey("INBOX", set, None)
+        got = [h for batch in survey.batches for h in batch]
+        assert survey.present == {h.entry.ident for h in got} and len(got) == 4
+        for h in got:
+            assert h.head is not None and b"Subject: Message" in h.head
+            assert h.head.replace(b"\r\n", b"\n").endswith(b"\n\n") and b"Body" not in h.head
+            assert h.entry.timestamp > 1e9 and h.entry.size > len(h.head)
+        again = store.survey("INBOX", lambda: survey.present or set(), None)
+        assert [h for batch in again.batches for h in batch] == []
+        starts = store.previews("INBOX", [h.entry.ident for h in got], 6)
+        assert sorted(starts.values()) == [b"Body 0", b"Body 1", b"Body 2", b"Body 9"]
+        assert harness.digest() == before
+
+    def test_a_survey_after_additions_gives_just_those(self, harness: Harness) -> None:
+        store = harness.store
+        first = store.token("INBOX")
+        old = store.survey("INBOX", set, None).present
+        assert old is not None
+        harness.add("INBOX", message(21))
+        harness.add("INBOX", message(22))
+        store.token("INBOX")  # as a scan does, before it surveys
+        survey = store.survey("INBOX", lambda: old, None, previous=first)
+        new = [h for batch in survey.batches for h in batch if h.entry.ident not in old]
+        assert sorted(h.head.split(b"Subject: ")[1][:10] for h in new if h.head) == [
+            b"Message 21", b"Message 22"]
+        # A store may list only what was added (IMAP: UID SEARCH UID n:*) or everything.
+        assert survey.present is None or survey.present == old | {h.entry.ident for h in new}
+
+    def test_a_removal_is_seen_whatever_was_added(self, harness: Harness) -> None:
+        store = harness.store
+        first = store.token("INBOX")
+        old = store.survey("INBOX", set, None).present
+        assert old is not None
+        gone = sorted(old)[0]
+        harness.remove("INBOX", gone)
+        harness.add("INBOX", message(23))
+        store.token("INBOX")
+        survey = store.survey("INBOX", lambda: old, None, previous=first)
+        assert survey.present is not None and gone not in survey.present
+        assert len(survey.present) == 4
 
     def test_token_changes_with_contents(self, harness: Harness) -> None:
         t1 = harness.store.token("INBOX")

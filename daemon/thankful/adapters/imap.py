@@ -127,6 +127,7 @@ class ImapStore:
         self._selected: str | None = None
         self._fresh: set[str] = set()  # folders re-opened since connecting
         self._uidvalidity: dict[str, int] = {}
+        self._tokens: dict[str, str] = {}  # folder -> the token STATUS gave this session
         self._order: dict[str, dict[int, int]] = {}  # folder -> uid -> position
         self._uids: dict[str, list[int]] = {}  # folder -> uids by date
         self._sizes: dict[tuple[str, int], int] = {}
@@ -428,8 +429,28 @@ class ImapStore:
         """
         self._live()
         with self._io(f"reading the status of {folder}"):
+            if self._selected == folder:
+                # STATUS of the open folder may give this session's old view (RFC 3501
+                # 6.3.10); a NOOP brings the view up to date first.
+                self._client.noop()
             st = self._client.folder_status(folder, ("UIDVALIDITY", "UIDNEXT", "MESSAGES"))
-        return ":".join(str(st.get(k, "")) for k in (b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"))
+        token = ":".join(str(st.get(k, "")) for k in (b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"))
+        self._tokens[folder] = token
+        return token
+
+    def _added_since(self, folder: str, uidvalidity: int, previous: str | None) -> list[int] | None:
+        """The UIDs added since the ``previous`` token when none was removed (the count
+        grew by exactly the number added); None when the folder must be listed in full."""
+        try:
+            old_uv, old_next, old_count = (int(x) for x in (previous or "").split(":"))
+            uv, _next, count = (int(x) for x in self._tokens.get(folder, "").split(":"))
+        except ValueError:
+            return None
+        if not old_uv == uv == uidvalidity or old_next < 1:
+            return None
+        # "n:*" always answers the last message, even an older one (NOTES.md): filtered.
+        added = [u for u in self._search(folder, "UID", f"{old_next}:*") if u >= old_next]
+        return added if old_count + len(added) == count else None
 
     def entries(self, folder: str) -> list[Entry]:
         """Every message: ident ``UIDVALIDITY:UID``, INTERNALDATE, RFC822.SIZE; by date."""
@@ -472,15 +493,29 @@ class ImapStore:
         return [int(x) for x in b" ".join(d for d in data if isinstance(d, bytes)).split()
                 if x.isdigit()]
 
-    def survey(self, folder: str, known: Collection[str], since: float | None) -> Survey:
-        """UID SEARCH for every UID (and SINCE for the window), then one FETCH per
-        thousand new messages of UID, INTERNALDATE, RFC822.SIZE and the header block."""
+    def survey(self, folder: str, known: Callable[[], Collection[str]], since: float | None,
+               previous: str | None = None) -> Survey:
+        """The new UIDs, then one FETCH per thousand of them of UID, INTERNALDATE,
+        RFC822.SIZE and the header block.
+
+        When the token shows that messages were only added since ``previous`` (UIDNEXT
+        moved by as many as MESSAGES grew), one ``UID SEARCH UID n:*`` finds them;
+        otherwise ``UID SEARCH ALL`` lists the folder against ``known()`` (and SEARCH
+        SINCE leaves out what is older than the window).
+        """
         uidvalidity = self._examine(folder)
-        uids = self._search(folder, "ALL")
         prefix = f"{uidvalidity}:"
-        new = [u for u in uids if prefix + str(u) not in known]
+        added = self._added_since(folder, uidvalidity, previous)
+        present: frozenset[str] | None = None
+        if added is not None:
+            new = added
+        else:
+            uids = self._search(folder, "ALL")
+            seen = known()
+            new = [u for u in uids if prefix + str(u) not in seen]
+            present = frozenset(prefix + str(u) for u in uids)
         old: list[int] = []
-        if since is not None and new:
+        if since is not None and new and added is None:
             # SEARCH SINCE counts whole days in the server's zone: a day early, and
             # the caller checks each INTERNALDATE.
             day = datetime.fromtimestamp(since, UTC) - timedelta(days=1)
@@ -510,8 +545,8 @@ class ImapStore:
                                                   size=size), head=head))
                 yield out
 
-        return Survey(present=frozenset(prefix + str(u) for u in uids),
-                      old=tuple(prefix + str(u) for u in old), batches=batches())
+        return Survey(present=present, old=tuple(prefix + str(u) for u in old),
+                      batches=batches())
 
     def previews(self, folder: str, idents: Sequence[str], size: int) -> dict[str, bytes]:
         """``BODY.PEEK[TEXT]<0.size>`` of each message, a thousand per FETCH."""

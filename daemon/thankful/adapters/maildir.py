@@ -11,6 +11,7 @@ import contextlib
 import errno
 import mailbox
 import os
+from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Iterator
 from collections.abc import Sequence
@@ -147,13 +148,15 @@ class MaildirStore:
                         out[de.name.split(":", 1)[0].split("!", 1)[0]] = de.path
         return out
 
-    def survey(self, folder: str, known: Collection[str], since: float | None) -> Survey:
+    def survey(self, folder: str, known: Callable[[], Collection[str]], since: float | None,
+               previous: str | None = None) -> Survey:
         """Every ident (listing only), and the header blocks of the new messages."""
         names = self._names(folder)
+        seen = known()
         new: list[Entry] = []
         old: list[str] = []
         for ident, where in names.items():
-            if ident in known:
+            if ident in seen:
                 continue
             try:
                 st = os.stat(where)

@@ -14,6 +14,7 @@ import os
 import sqlite3
 from collections.abc import Iterable
 from collections.abc import Iterator
+from collections.abc import Sequence
 from contextlib import contextmanager
 from contextlib import suppress
 from datetime import datetime
@@ -225,6 +226,17 @@ class Store:
         rows = self._conn.execute("SELECT ident FROM items WHERE source = ? AND folder = ?",
                                   (source, folder))
         return {r[0] for r in rows}
+
+    def known_among(self, source: str, folder: str, idents: Sequence[str]) -> set[str]:
+        """Which of these idents of a folder were already processed."""
+        out: set[str] = set()
+        for start in range(0, len(idents), 500):
+            chunk = idents[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(r[0] for r in self._conn.execute(
+                f"SELECT ident FROM items WHERE source = ? AND folder = ? AND ident IN ({marks})",
+                (source, folder, *chunk)))
+        return out
 
     def add_items(self, source: str, folder: str,
                   items: Iterable[tuple[str, str, str]]) -> None:
