@@ -208,10 +208,6 @@ class Daemon:
         )
         self.scheduler.add_listener(on_error, EVENT_JOB_ERROR)
         self._schedule()
-        ping = watchdog_interval()
-        if ping:
-            self.scheduler.add_job(self.heartbeat, "interval", seconds=ping, id="heartbeat",
-                                   executor="heartbeat", next_run_time=datetime.now())
 
         # A handler takes no lock: a SIGTERM that came while the main thread held the
         # log's lock (or an Event's) and logged or set() in the handler hung the daemon
@@ -228,6 +224,10 @@ class Daemon:
         self.scheduler.start()
         self._start_idle()
         notify("READY=1")
+        ping = watchdog_interval()
+        if ping:  # after READY=1: the first ping must not come before it
+            self.scheduler.add_job(self.heartbeat, "interval", seconds=ping, id="heartbeat",
+                                   executor="heartbeat", next_run_time=datetime.now())
         log.info("started", config=str(self.config_path),
                  interval=str(timedelta(minutes=self.cfg.scan_interval_minutes)))
         while True:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
@@ -425,3 +426,73 @@ class TestHostileAndBroken:
         first, second = parse(data), parse(data)
         assert first.events[0].uid == second.events[0].uid
         assert first.events[0].uid.startswith("no-uid-")
+
+
+def _export(n_past: int, extra: str = "") -> bytes:
+    """A calendar export: years of past meetings, one interview next week."""
+    events = []
+    for i in range(n_past):
+        day = date(2016, 1, 1) + timedelta(days=i % 3000)
+        events.append(f"BEGIN:VEVENT\r\nUID:past{i}@x\r\nDTSTAMP:20160101T000000Z\r\n"
+                      f"DTSTART:{day:%Y%m%d}T090000Z\r\nDTEND:{day:%Y%m%d}T093000Z\r\n"
+                      f"SUMMARY:Standup {i}\r\nEND:VEVENT\r\n")
+    events.append("BEGIN:VEVENT\r\nUID:iv@x\r\nDTSTAMP:20260301T000000Z\r\n"
+                  "DTSTART:20260324T140000Z\r\nDTEND:20260324T150000Z\r\n"
+                  "SUMMARY:Interview with Acme\r\nEND:VEVENT\r\n" + extra)
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n" + "".join(events)
+            + "END:VCALENDAR\r\n").encode()
+
+
+def test_a_long_export_costs_what_its_weeks_around_now_cost() -> None:
+    """Single events far from the window are never parsed: ten years of meetings do
+    not push the interview out, and a past-only file is not "no events"."""
+    window = {"default_tz": UTC, "window_start": datetime(2026, 3, 1, tzinfo=UTC),
+              "window_end": datetime(2026, 4, 30, tzinfo=UTC)}
+    weekly_from_2020 = ("BEGIN:VEVENT\r\nUID:weekly@x\r\nDTSTAMP:20200101T000000Z\r\n"
+                        "DTSTART:20200106T100000Z\r\nDTEND:20200106T103000Z\r\n"
+                        "RRULE:FREQ=WEEKLY\r\nSUMMARY:1:1\r\nEND:VEVENT\r\n")
+    parsed = parse_calendar(_export(30_000, weekly_from_2020), **window)
+    assert {e.uid for e in parsed.events} >= {"iv@x", "weekly@x"}
+    assert not any("skipped" in p for p in parsed.problems), parsed.problems
+    past_only = parse_calendar(_export(50).replace(b"20260324", b"20190324"), **window)
+    assert past_only.events == () and "no events" not in past_only.problems
+
+
+def _one(extra: str, start: str = "20260324T140000Z") -> bytes:
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:e@x\r\nDTSTAMP:20260301T000000Z\r\nDTSTART:{start}\r\n{extra}"
+            "SUMMARY:Interview\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+_WINDOW = {"default_tz": UTC, "window_start": datetime(2026, 3, 1, tzinfo=UTC),
+           "window_end": datetime(2026, 4, 30, tzinfo=UTC)}
+
+
+def test_events_without_a_start_are_skipped_cheaply_and_counted() -> None:
+    data = (b"BEGIN:VCALENDAR\r\n" + b"BEGIN:VEVENT\r\nUID:n@x\r\nEND:VEVENT\r\n" * 50_000
+            + _one("DTEND:20260324T150000Z\r\n")[len(b"BEGIN:VCALENDAR\r\n"):])
+    started = time.perf_counter()
+    parsed = parse_calendar(data, **_WINDOW)
+    assert time.perf_counter() - started < 5
+    assert [e.uid for e in parsed.events] == ["e@x"]
+    assert any("50000 events without DTSTART skipped" in p for p in parsed.problems)
+
+
+def test_an_end_years_after_the_start_is_ignored_not_spread_over_the_window() -> None:
+    parsed = parse_calendar(_one("DTEND:22220101T000000Z\r\n"), **_WINDOW)
+    assert [e.uid for e in parsed.events] == ["e@x"]
+    assert any("DTEND over a year" in p for p in parsed.problems)
+    series = parse_calendar(_one("DTEND:20221231T000000Z\r\nRRULE:FREQ=WEEKLY\r\n",
+                                 start="00010101T100000Z"), **_WINDOW)
+    assert len(series.events) < 20  # weekly: about eight in the window, not 105,000
+
+
+def test_a_rule_too_dense_for_any_meeting_is_refused_but_a_daily_one_is_not() -> None:
+    dense = parse_calendar(_one("DTEND:20260324T143000Z\r\n"
+                                "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,"
+                                "12,13,14,15,16,17,18,19,20,21,22,23;BYMINUTE=0,10,20,30,40,50\r\n"),
+                           **_WINDOW)
+    assert any("times in the window" in p for p in dense.problems), dense.problems
+    daily = parse_calendar(_one("DTEND:20250101T143000Z\r\nRRULE:FREQ=DAILY\r\n",
+                                start="20250101T140000Z"), **_WINDOW)
+    assert len(daily.events) >= 59 and not daily.problems

@@ -20,16 +20,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
+from datetime import timedelta
 
 #: Largest input accepted, in bytes (or characters for str input).
 MAX_INPUT = 5 * 1024 * 1024
 #: More RDATE values than this in one VTIMEZONE is not a real time zone.
 _MAX_TZ_RDATES = 2000
-#: VEVENT blocks read from one file (all its calendars); the rest are skipped, with a
-#: reason. Each costs ~0.1 ms (empty) to ~1 ms (a real one) to read and normalise,
-#: and 5 MB holds 250,000 empty ones: "BEGIN:VEVENT" repeated alone took minutes. A
-#: real export of years of meetings holds a few thousand, which must all be read.
-MAX_EVENTS = 20_000
+#: VEVENT blocks read from one file (all its calendars), besides the single events
+#: outside the scan window, which are never parsed; the rest are skipped, with a
+#: reason. Each costs ~0.1 ms (empty) to ~1 ms and ~8 KB (a real one) to read and
+#: normalise: 5 MB holds 250,000 empty ones. A real calendar has far fewer than this
+#: within months of now, however many years its export holds.
+MAX_EVENTS = 5_000
 #: VTIMEZONE blocks read from one file.
 MAX_TIMEZONES = 200
 _NAME = re.compile(r"[A-Za-z0-9-]+[;:]")
@@ -55,6 +58,8 @@ class CalendarText:
     header: list[str] = field(default_factory=list)
     timezones: list[list[str]] = field(default_factory=list)
     events: list[list[str]] = field(default_factory=list)
+    #: Single events left out as wholly outside the window.
+    outside: int = 0
 
 
 def decode(data: bytes | str, problems: list[str]) -> str:
@@ -120,8 +125,44 @@ def _name_value(line: str) -> tuple[str, str]:
     return head.split(";", 1)[0].strip().upper(), value.strip()
 
 
-def split_calendars(lines: list[str], problems: list[str]) -> list[CalendarText]:
-    """Cut logical lines into calendars; close what is left open, drop what is not used."""
+def _day(value: str) -> date | None:
+    """The date a DTSTART/DTEND value starts with (``20260316T100000Z``), or None."""
+    digits = value.strip()[:8]
+    if len(digits) != 8 or not digits.isdigit():
+        return None
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return None
+
+
+def _outside(block: list[str], window: tuple[date, date]) -> bool:
+    """Whether a VEVENT block is a single event (no rule, no RDATE, not an override) that
+    ends before the window or starts after it, by its written dates with two days to
+    spare for any time zone: such an event cannot matter and is not parsed."""
+    start = end = None
+    for line in block[1:]:
+        name, value = _name_value(line)
+        if name in ("RRULE", "RDATE", "EXRULE", "RECURRENCE-ID", "DURATION", "BEGIN"):
+            return False  # a series, an override, or an event whose end is not written
+        if name == "DTSTART":
+            start = _day(value)
+        elif name == "DTEND":
+            end = _day(value)
+    if start is None:
+        return False
+    spare = timedelta(days=2)
+    return (end or start) < window[0] - spare or start > window[1] + spare
+
+
+def split_calendars(lines: list[str], problems: list[str],
+                    window: tuple[date, date] | None = None) -> list[CalendarText]:
+    """Cut logical lines into calendars; close what is left open, drop what is not used.
+
+    With a ``window`` (first and last day), single events that lie wholly outside it are
+    left out here, where they cost next to nothing: a calendar export of ten years then
+    costs what its weeks around now cost, and the cap below counts only those.
+    """
     cals: list[CalendarText] = []
     cal: CalendarText | None = None
     stack: list[str] = []
@@ -131,6 +172,12 @@ def split_calendars(lines: list[str], problems: list[str]) -> list[CalendarText]
     closed = 0
     dropped = 0  # blocks over MAX_EVENTS / MAX_TIMEZONES
     events = zones = 0
+    # A VEVENT without a DTSTART line cannot be used: it is skipped here, where it costs
+    # next to nothing, and does not count against MAX_EVENTS ("BEGIN:VEVENT" repeated
+    # 50,000 times is 50,000 empty events, which icalendar takes seconds to read).
+    has_start = False
+    no_start: list[str] = []  # the first one's UID, then a count
+    no_starts = 0
 
     def close_open() -> None:
         nonlocal closed
@@ -140,9 +187,15 @@ def split_calendars(lines: list[str], problems: list[str]) -> list[CalendarText]
         finish()
 
     def finish() -> None:
-        nonlocal dropped, events, zones
+        nonlocal dropped, events, zones, no_starts
         if cal is not None and keep and block:
-            if stack_top == "VEVENT":
+            if stack_top == "VEVENT" and not has_start:
+                no_starts += 1
+                if not no_start:
+                    no_start.append(block_uid(block))
+            elif stack_top == "VEVENT" and window is not None and _outside(block, window):
+                cal.outside += 1
+            elif stack_top == "VEVENT":
                 if events < MAX_EVENTS:
                     cal.events.append(list(block))
                     events += 1
@@ -172,7 +225,7 @@ def split_calendars(lines: list[str], problems: list[str]) -> list[CalendarText]
             if comp in _TOP and stack:  # an event started inside another: the first was cut off
                 close_open()
             if not stack:
-                stack_top, keep = comp, comp in _KEPT
+                stack_top, keep, has_start = comp, comp in _KEPT, False
             stack.append(comp)
             block.append(line)
         elif name == "END" and comp in stack:
@@ -186,11 +239,17 @@ def split_calendars(lines: list[str], problems: list[str]) -> list[CalendarText]
         elif stack:
             if name != "END":  # a stray END without its BEGIN is dropped
                 block.append(line)
+                has_start = has_start or name == "DTSTART"
         elif cal is not None and name in ("METHOD", "X-WR-TIMEZONE"):
             cal.header.append(line)
     close_open()
     if closed:
         problems.append(f"truncated data: closed {closed} unterminated component(s)")
+    if no_starts == 1:
+        problems.append(f"event {no_start[0]!r} skipped: no DTSTART")
+    elif no_starts:
+        problems.append(f"{no_starts} events without DTSTART skipped (the first: "
+                        f"{no_start[0]!r})")
     if dropped:
         problems.append(f"more than {MAX_EVENTS} events or {MAX_TIMEZONES} time zones: "
                         f"{dropped} component(s) skipped")

@@ -84,6 +84,10 @@ _WORK_SECONDS = 2.0
 #: Distinct RRULEs (and EXRULEs) checked per event: real ones have one (Cyrus writes it
 #: twice); each check of a rule that never matches can cost ~0.3 s.
 _MAX_RULES = 3
+#: Longest event kept as such: a longer DTEND or DURATION is dropped (a mutated file gave
+#: a weekly series from the year 1 a DTEND in 2022, so that each of its 105,000
+#: occurrences overlapped the window, and copying them took minutes).
+_MAX_LENGTH = timedelta(days=366)
 # The libraries are queried around the window, so that all-day dates in any zone are
 # seen; the result is cut to the exact window afterwards.
 _PAD = timedelta(days=2)
@@ -177,9 +181,10 @@ class _Parser:
     def run(self, data: bytes | str, max_occurrences: int) -> ParsedCalendar:
         decoded = ics_text.decode(data, self.problems)
         lines = ics_text.logical_lines(decoded, self.problems)
-        cals = ics_text.split_calendars(lines, self.problems)
+        cals = ics_text.split_calendars(lines, self.problems,
+                                        (self.start.date(), self.end.date()))
         methods = [_header(cal, "METHOD").upper() or None for cal in cals]
-        if not any(cal.events for cal in cals):
+        if not any(cal.events or cal.outside for cal in cals):
             self.problem("no events" if cals else "not iCalendar data: no VCALENDAR or VEVENT")
         found: list[_Occurrence] = []
         for cal, method in zip(cals, methods, strict=True):
@@ -293,6 +298,13 @@ class _Parser:
         ):
             del comp["DTEND"]
             self.problem(f"event {uid!r}: DTEND before DTSTART or of another type ignored")
+        elif end is not None and end.dt - start > _MAX_LENGTH:
+            del comp["DTEND"]
+            self.problem(f"event {uid!r}: DTEND over a year after DTSTART ignored")
+        length = single(comp, "DURATION")
+        if length is not None and isinstance(length.dt, timedelta) and length.dt > _MAX_LENGTH:
+            del comp["DURATION"]
+            self.problem(f"event {uid!r}: DURATION over a year ignored")
         self._check_rules(comp, uid, "RRULE")
         self._check_rules(comp, uid, "EXRULE")
         return uid
@@ -355,7 +367,7 @@ class _Parser:
             checked.add(key)
             start, until = dt(comp, "DTSTART"), self.end + _PAD
             why = "the time budget is spent" if self.out_of_time() else None
-            why = why or rule_problem(rule, start, until)
+            why = why or rule_problem(rule, start, until, self.start - _PAD)
             if why is None:
                 self.budget -= estimate(rule, start, until)
                 if self.budget < 0:
