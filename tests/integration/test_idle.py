@@ -63,3 +63,48 @@ def test_idle_starts_a_cycle_within_seconds(tmp_path: Path, imap_user: ImapUser)
         _out, err = proc.communicate(timeout=15)
     assert proc.returncode == 0, err[-2000:]
     assert '"idle_new_mail"' in err
+
+
+def test_a_silently_dropped_connection_is_noticed_and_replaced(imap_user: ImapUser) -> None:
+    """A connection cut without a BYE (a NAT box, a proxy) costs no CPU while unnoticed
+    and is replaced: new mail after the cut still wakes the daemon within seconds."""
+    import threading
+    from dataclasses import replace
+
+    from structlog.testing import capture_logs
+
+    from reliability.faultproxy import FaultProxy
+    from thankful.adapters.idle import IdleWatcher
+
+    proxy = FaultProxy(imap_user.server.imap_port, record=False).start()
+    acc = imap_user.account(security="none")
+    assert acc.imap is not None
+    acc = replace(acc, imap=replace(acc.imap, port=proxy.port))
+    woke, stop = threading.Event(), threading.Event()
+    watcher = IdleWatcher(acc, woke.set, stop, check=2.0)
+    try:
+        with capture_logs() as logs:
+            watcher.start()
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not any(
+                    e["event"] == "idle_started" for e in logs):
+                time.sleep(0.1)
+            assert any(e["event"] == "idle_started" for e in logs)
+            cpu = time.process_time()
+            proxy.drop_all()
+            time.sleep(4)
+            assert time.process_time() - cpu < 1.5, "the watcher spins on a dead socket"
+            assert any(e["event"] == "idle_lost" and "closed" in e["error"] for e in logs)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and sum(
+                    e["event"] == "idle_started" for e in logs) < 2:
+                time.sleep(0.1)
+            time.sleep(0.5)
+            admin = imap_user.client()
+            admin.append("INBOX", b"From: a@example.org\r\nSubject: hi\r\n\r\nhello\r\n")
+            admin.logout()
+            assert woke.wait(15), "new mail after the drop woke nobody"
+    finally:
+        stop.set()
+        watcher.join(10)
+        proxy.stop()

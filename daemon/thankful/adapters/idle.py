@@ -4,8 +4,9 @@ One thread per account with ``idle = true``, on a connection of its own. IDLE is
 renewed every few minutes, well before the 29 the standard allows and the 10-15 after
 which servers and NAT boxes drop quiet connections. A ``* BYE``, a dropped socket or a
 suspend (the wall clock jumps while the monotonic clock stood still) means a new
-connection, with exponential backoff and jitter. Without IDLE on the server the thread
-ends and the interval alone finds new mail.
+connection, with exponential backoff and jitter; so does a socket closed without a word
+(imapclient answers it with an empty list, at once, again and again). Without IDLE on
+the server the thread ends and the interval alone finds new mail.
 """
 
 from __future__ import annotations
@@ -79,10 +80,17 @@ class IdleWatcher(threading.Thread):
             client.idle()
             started = time.monotonic()
             wall, mono = time.time(), time.monotonic()
+            quick = 0  # empty answers in a row that came back at once
             try:
                 while not self.stop_event.is_set() and time.monotonic() - started < self.renew:
+                    asked = time.monotonic()
                     responses = client.idle_check(timeout=self.check)
                     now_wall, now_mono = time.time(), time.monotonic()
+                    # imapclient answers a closed socket (a silent drop: NAT, a proxy)
+                    # with an empty list at once, every time: without this the loop spins.
+                    quick = quick + 1 if not responses and now_mono - asked < self.check / 2 else 0
+                    if quick >= 3:
+                        raise Reconnect("the connection was closed")
                     if (now_wall - wall) - (now_mono - mono) > SUSPEND_GAP:
                         raise Reconnect("the machine was suspended")
                     wall, mono = now_wall, now_mono
