@@ -25,10 +25,8 @@ guard's doing and not the setting's.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from collections.abc import Callable
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,8 +36,6 @@ import test_mailbox_unchanged as unchanged
 
 from integration.dovecot import Dovecot
 from integration.dovecot import ImapUser
-from integration.dovecot import available
-from integration.dovecot import running
 from integration.test_imap_cycle import load_demo
 from integration.test_imap_cycle import write_config
 from thankful.adapters import imap
@@ -81,17 +77,6 @@ def test_without_the_sanitiser_hostile_names_break_drafts(
     assert _fails(check)
 
 
-@pytest.fixture(scope="module")
-def recording() -> Iterator[Dovecot]:
-    why = available()
-    if why:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs the IMAP tests: {why}")
-        pytest.skip(why)
-    with running(rawlog=True) as d:
-        yield d
-
-
 def _commands_setting_seen(server: Dovecot, tmp_path: Path) -> list[bytes]:
     """The FETCH commands that set \\Seen, in a first cycle over the demo mailbox."""
     tmp_path.mkdir()
@@ -108,11 +93,11 @@ def _commands_setting_seen(server: Dovecot, tmp_path: Path) -> list[bytes]:
             and unchanged.SETS_SEEN.search(c)]
 
 
-def test_without_peek_the_scan_would_mark_mail_read(recording: Dovecot, tmp_path: Path,
+def test_without_peek_the_scan_would_mark_mail_read(server: Dovecot, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _commands_setting_seen(recording, tmp_path / "guarded") == []
+    assert _commands_setting_seen(server, tmp_path / "guarded") == []
     monkeypatch.setattr(imap, "PEEK", "BODY")
-    assert _commands_setting_seen(recording, tmp_path / "unguarded")
+    assert _commands_setting_seen(server, tmp_path / "unguarded")
 
 
 _BOMB = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//guard//EN\r\nBEGIN:VEVENT\r\n"

@@ -25,12 +25,10 @@ import email.policy
 import email.utils
 import hashlib
 import imaplib
-import os
 import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -39,8 +37,6 @@ import pytest
 
 from integration.dovecot import Dovecot
 from integration.dovecot import ImapUser
-from integration.dovecot import available
-from integration.dovecot import running
 from integration.test_imap_cycle import write_config
 from thankful.config import load
 from thankful.demo_data import build_demo
@@ -69,17 +65,6 @@ SETS_SEEN = re.compile(rb"(?<![.\w])(?:BODY|BINARY)\[|(?<![.\w])RFC822(?:\.TEXT)
                        re.IGNORECASE)
 
 Digest = dict[tuple[str, int], tuple[str, tuple[bytes, ...], bytes]]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Dovecot]:
-    why = available()
-    if why:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs the IMAP tests: {why}")
-        pytest.skip(why)
-    with running(rawlog=True) as d:
-        yield d
 
 
 # --- the record of commands -------------------------------------------------------------

@@ -109,27 +109,16 @@ class MaildirStore:
 
     def entries(self, folder: str) -> list[Entry]:
         """Every message of a folder; the ident is the file name up to its ':2,' flags."""
-        path = self.folder_path(folder)
         out = []
-        for sub in ("new", "cur"):
+        for ident, where in self._names(folder).items():
             try:
-                it = os.scandir(path / sub)
-            except OSError as exc:
-                raise PermanentSourceError(self.name,
-                                           f"cannot list {path / sub}: {exc.strerror}") from None
-            with it:
-                for de in it:
-                    if de.name.startswith("."):
-                        continue
-                    ident = de.name.split(":", 1)[0].split("!", 1)[0]
-                    try:
-                        st = de.stat()
-                    except OSError:
-                        continue  # renamed or removed while we listed
-                    if not de.is_file():
-                        continue
-                    self._paths[(folder, ident)] = Path(de.path)
-                    out.append(Entry(ident=ident, timestamp=st.st_mtime, size=st.st_size))
+                st = os.stat(where)
+            except OSError:
+                continue  # renamed or removed while we listed
+            if not os.path.isfile(where):
+                continue
+            self._paths[(folder, ident)] = Path(where)
+            out.append(Entry(ident=ident, timestamp=st.st_mtime, size=st.st_size))
         return out
 
     def _names(self, folder: str) -> dict[str, str]:
