@@ -280,10 +280,19 @@ class ImapStore:
         client._imap._new_tag = counted
 
     def _session(self) -> None:
-        """A new connection, logged in."""
-        client = self._connect()
-        self._login(client)
-        self._client = client
+        """A new connection, logged in; a connection lost during the login (a server
+        still starting, or busy) is made once more before the cycle gives up on it."""
+        for attempt in range(2):
+            client = self._connect()
+            try:
+                self._login(client)
+            except TransientSourceError:
+                if attempt:
+                    raise
+                self._sleep(0.5 + random.random())
+                continue
+            self._client = client
+            return
 
     def _drop(self, *, logout: bool = False) -> None:
         """Forget the connection: log out politely, or just close a broken one."""
