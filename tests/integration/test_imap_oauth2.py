@@ -22,12 +22,16 @@ from thankful.errors import PermanentSourceError
 pytestmark = pytest.mark.integration
 
 TOKENS: dict[str, str] = {}  # access token -> user name
+SEEN: list[str] = []  # every token Dovecot asked about
 
 
 class Introspection(BaseHTTPRequestHandler):
+    """RFC 7662 token introspection, for Dovecot's oauth2 passdb."""
+
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
         token = parse_qs(body).get("token", [""])[0]
+        SEEN.append(token)
         user = TOKENS.get(token)
         answer = {"active": True, "username": user} if user else {"active": False}
         data = json.dumps(answer).encode()

@@ -47,14 +47,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from integration.test_imap_oauth2 import SEEN
+from integration.test_imap_oauth2 import TOKENS
+from integration.test_imap_oauth2 import Introspection
 
 pytestmark = pytest.mark.integration
 
@@ -102,28 +104,7 @@ def forms(users: list[str]) -> dict[str, str]:
 
 # --- servers ----------------------------------------------------------------------------
 
-TOKENS: dict[str, str] = {}  # access token -> IMAP user (the introspection endpoint)
-SEEN_TOKENS: list[str] = []
-
-
-class Introspection(BaseHTTPRequestHandler):
-    """RFC 7662 token introspection, for Dovecot's oauth2 passdb."""
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-        token = parse_qs(body).get("token", [""])[0]
-        SEEN_TOKENS.append(token)
-        user = TOKENS.get(token)
-        data = json.dumps({"active": True, "username": user} if user
-                          else {"active": False}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
+# The introspection endpoint Dovecot's oauth2 passdb asks: the XOAUTH2 tests' own.
 
 
 class Cutter:
@@ -532,7 +513,7 @@ def test_no_secret_leaks_anywhere(world: World, tmp_path: Path) -> None:
     res = cli(ok, *scan)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "Reminder sent by SMTP" in res.stdout and world.smtp.logins[-1]
-    assert CANARIES["oauthok"] in SEEN_TOKENS  # XOAUTH2 reached the token check
+    assert CANARIES["oauthok"] in SEEN  # XOAUTH2 reached the token check
     eml = next((ok.root / "search" / "mail" / "cur").iterdir())
     assert cli(ok, "check").returncode == 0
     assert cli(ok, "status").returncode == 0

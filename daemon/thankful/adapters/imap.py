@@ -63,7 +63,6 @@ log = structlog.get_logger("thankful.imap")
 #: How every message is read: BODY.PEEK, which never sets \\Seen (a guard: see
 #: tests/reliability/test_guards.py).
 PEEK = "BODY.PEEK"
-LIST_BATCH = 500  # UIDs per INTERNALDATE/SIZE fetch
 HEADER_BATCH = 200  # header blocks per fetch (one by one reads)
 SURVEY_BATCH = 1000  # messages per FETCH of a survey: about 4 MB of headers
 BODY_BATCH = 50  # whole messages per fetch ...
@@ -75,9 +74,6 @@ _USUAL = {
              "Sent Mail", "[Gmail]/Sent Mail"),
 }
 _TRANSIENT_CODES = ("[UNAVAILABLE]", "[INUSE]", "[LIMIT]", "[SERVERBUG]", "socket error")
-# UIDs are immutable within a UIDVALIDITY, so their date and size are cached for the
-# life of the process: a changed folder then costs SEARCH ALL plus a fetch of the new.
-_LISTINGS: dict[tuple[str, int, str, str], tuple[int, dict[int, tuple[float, int]]]] = {}
 
 
 _CONTEXTS: dict[tuple[str | None, int], ssl.SSLContext] = {}
@@ -462,26 +458,21 @@ class ImapStore:
         return added if old_count + len(added) == count else None
 
     def entries(self, folder: str) -> list[Entry]:
-        """Every message: ident ``UIDVALIDITY:UID``, INTERNALDATE, RFC822.SIZE; by date."""
+        """Every message: ident ``UIDVALIDITY:UID``, INTERNALDATE, RFC822.SIZE; by date.
+        (The scan uses :meth:`survey`, which reads the header blocks in the same FETCH.)"""
         uidvalidity = self._examine(folder)
         with self._io(f"listing {folder}"):
             uids = self._client.search("ALL")
-        key = (self._s.host, self._s.port, self._s.username, folder)
-        cached_uv, known = _LISTINGS.get(key, (uidvalidity, {}))
-        if cached_uv != uidvalidity:
-            known = {}
-        known = {u: known[u] for u in uids if u in known}
+        known: dict[int, tuple[float, int]] = {}
         # Explicit UID lists: imapclient refuses "1:*", and "n:*" always answers the
         # last message (NOTES.md).
-        missing = [u for u in uids if u not in known]
-        for start in range(0, len(missing), LIST_BATCH):
-            chunk = missing[start:start + LIST_BATCH]
+        for start in range(0, len(uids), SURVEY_BATCH):
             with self._io(f"listing {folder}"):
-                resp = self._client.fetch(chunk, ("INTERNALDATE", "RFC822.SIZE"))
+                resp = self._client.fetch(uids[start:start + SURVEY_BATCH],
+                                          ("INTERNALDATE", "RFC822.SIZE"))
             for uid, data in resp.items():
                 when = data.get(b"INTERNALDATE")
                 known[uid] = (when.timestamp() if when else 0.0, int(data.get(b"RFC822.SIZE", 0)))
-        _LISTINGS[key] = (uidvalidity, known)
         order = sorted(known, key=lambda u: (known[u][0], u))
         self._uids[folder] = order
         self._order[folder] = {u: i for i, u in enumerate(order)}

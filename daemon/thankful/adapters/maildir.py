@@ -11,6 +11,7 @@ import contextlib
 import errno
 import mailbox
 import os
+import stat
 from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Iterator
@@ -109,17 +110,19 @@ class MaildirStore:
 
     def entries(self, folder: str) -> list[Entry]:
         """Every message of a folder; the ident is the file name up to its ':2,' flags."""
-        out = []
-        for ident, where in self._names(folder).items():
-            try:
-                st = os.stat(where)
-            except OSError:
-                continue  # renamed or removed while we listed
-            if not os.path.isfile(where):
-                continue
-            self._paths[(folder, ident)] = Path(where)
-            out.append(Entry(ident=ident, timestamp=st.st_mtime, size=st.st_size))
-        return out
+        return [e for ident, where in self._names(folder).items()
+                if (e := self._entry(folder, ident, where)) is not None]
+
+    def _entry(self, folder: str, ident: str, where: str) -> Entry | None:
+        """A listed file's entry (one stat); None if it is gone or no regular file."""
+        try:
+            st = os.stat(where)
+        except OSError:
+            return None  # renamed or removed while we listed
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        self._paths[(folder, ident)] = Path(where)
+        return Entry(ident=ident, timestamp=st.st_mtime, size=st.st_size)
 
     def _names(self, folder: str) -> dict[str, str]:
         """ident -> path of every message file, from the directory listings alone."""
@@ -147,17 +150,13 @@ class MaildirStore:
         for ident, where in names.items():
             if ident in seen:
                 continue
-            try:
-                st = os.stat(where)
-            except OSError:
-                continue  # renamed or removed while we listed
-            if not os.path.isfile(where):
+            entry = self._entry(folder, ident, where)
+            if entry is None:
                 continue
-            self._paths[(folder, ident)] = Path(where)
-            if since is not None and st.st_mtime < since:
+            if since is not None and entry.timestamp < since:
                 old.append(ident)
             else:
-                new.append(Entry(ident=ident, timestamp=st.st_mtime, size=st.st_size))
+                new.append(entry)
         new.sort(key=lambda e: (e.timestamp, e.ident))
 
         def batches() -> Iterator[list[Headed]]:
