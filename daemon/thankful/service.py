@@ -362,6 +362,7 @@ class Cycle:
         from thankful.core.prefilter import PREVIEW_BYTES
         from thankful.core.prefilter import preview_needs_body
 
+        judge = self._triage(acc, folder)
         batch: list[tuple[str, str, str]] = []
 
         def record(row: tuple[str, str, str]) -> None:
@@ -383,7 +384,7 @@ class Cycle:
             if cutoff is not None and e.timestamp < cutoff:
                 record((e.ident, "old", ""))
                 continue
-            verdict = self._triage(acc, folder, headed)
+            verdict = judge(headed)
             if verdict == "body":
                 candidates.append(e)
             elif verdict == "preview":
@@ -416,35 +417,48 @@ class Cycle:
             self.store.forget_items(acc.name, folder, self._gone(survey, known))
             self.store.set_folder_token(acc.name, folder, token)
 
-    def _triage(self, acc: AccountConfig, folder: str,
-                headed: Headed) -> tuple[str, str, str] | Literal["body", "preview"]:
-        """Judge a message by its headers: a row to record, or what to read next."""
+    def _triage(self, acc: AccountConfig, folder: str
+                ) -> Callable[[Headed], tuple[str, str, str] | Literal["body", "preview"]]:
+        """How a folder's messages are judged by their headers: a row to record, or what
+        to read next. (Made once per folder: it runs for every new message.)"""
+        from thankful.core.parse_mail import glance
         from thankful.core.parse_mail import triage_headers
         from thankful.core.prefilter import triage
+        from thankful.core.prefilter import triage_glance
 
-        ident = headed.entry.ident
-        if headed.head is None:
-            return (ident, "gone", "")
-        self.result.bump("headers_read")
-        try:
-            head = triage_headers(headed.head)
-        except Exception as exc:
-            log.warning("message_skipped", account=acc.name, folder=folder, ident=ident,
-                        reason=f"headers could not be parsed: {type(exc).__name__}")
-            return (ident, "error", type(exc).__name__)
-        if head.is_thankful:
-            slot = head.headers.get("x-thankful-reminder")
-            if slot and not self.store.reminder_delivered(slot):
-                # A reminder delivered just before a crash: remember it went out.
-                with self.store.transaction():
-                    self.store.mark_reminded(slot, head.message_id, (), self.now)
-            return (ident, "own", "")
-        action, why = triage(head, self.identity)
-        if action != "skip":
-            return action
-        self.result.bump("bodies_skipped")
-        log.debug("body_skipped", account=acc.name, folder=folder, ident=ident, reason=why)
-        return (ident, "other", why)
+        flog = log.bind(account=acc.name, folder=folder)  # bound once, not per message
+        bump, identity = self.result.bump, self.identity
+
+        def judge(headed: Headed) -> tuple[str, str, str] | Literal["body", "preview"]:
+            ident = headed.entry.ident
+            if headed.head is None:
+                return (ident, "gone", "")
+            bump("headers_read")
+            seen = glance(headed.head)
+            if seen is not None and not seen.is_thankful:  # the usual case, and quick
+                action, why = triage_glance(seen, identity)
+            else:
+                try:
+                    head = triage_headers(headed.head)
+                except Exception as exc:
+                    flog.warning("message_skipped", ident=ident,
+                                 reason=f"headers could not be parsed: {type(exc).__name__}")
+                    return (ident, "error", type(exc).__name__)
+                if head.is_thankful:
+                    slot = head.headers.get("x-thankful-reminder")
+                    if slot and not self.store.reminder_delivered(slot):
+                        # A reminder delivered just before a crash: remember it went out.
+                        with self.store.transaction():
+                            self.store.mark_reminded(slot, head.message_id, (), self.now)
+                    return (ident, "own", "")
+                action, why = triage(head, identity)
+            if action != "skip":
+                return action
+            bump("bodies_skipped")
+            flog.debug("body_skipped", ident=ident, reason=why)
+            return (ident, "other", why)
+
+        return judge
 
     def _incoming(self, acc: AccountConfig, ms: MailStore, folder: str, ident: str,
                   size: int) -> tuple[str, str, str]:

@@ -120,3 +120,54 @@ def test_garbled_answers_never_raise_or_invent(seed: int) -> None:
         # Nothing is invented: any UID read is one the answer named in its text.
         texts = [p[0] if isinstance(p, tuple) else p for p in data if p is not None]
         assert f.uid in uids or any(b"UID %d" % f.uid in t for t in texts)
+
+
+def _internaldate_by_datetime(text: bytes) -> float | None:
+    """The reading :func:`internaldate` stands in for: a datetime per message."""
+    from thankful.adapters.imap_raw import _INTERNALDATE
+    from thankful.adapters.imap_raw import _MONTHS
+
+    m = _INTERNALDATE.match(text)
+    if not m:
+        return None
+    day, mon, year, hh, mm, ss, sign, oh, om = m.groups()
+    month = _MONTHS.get(mon.lower())
+    if month is None:
+        return None
+    try:
+        offset = timedelta(hours=int(oh), minutes=int(om)) * (-1 if sign == b"-" else 1)
+        when = datetime(int(year), month, int(day), int(hh), int(mm), int(ss),
+                        tzinfo=timezone(offset))
+    except ValueError:
+        return None
+    return when.timestamp()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_internaldate_arithmetic_is_the_datetime_reading(seed: int) -> None:
+    rng = random.Random(seed)
+    months = [b"Jan", b"feb", b"MAR", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct",
+              b"Nov", b"Dec", b"Foo"]
+    for _ in range(5_000):
+        text = b"%2d-%s-%04d %02d:%02d:%02d %s%02d%02d" % (
+            rng.randrange(0, 33), rng.choice(months), rng.choice([0, 1, 1969, 1970, 2026, 9999,
+                                                                  rng.randrange(10000)]),
+            rng.randrange(0, 26), rng.randrange(0, 62), rng.randrange(0, 62),
+            rng.choice([b"+", b"-"]), rng.randrange(0, 30), rng.randrange(0, 99))
+        assert internaldate(text) == _internaldate_by_datetime(text), text
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_literal_names_are_read_as_the_expression_reads_them(seed: int) -> None:
+    from thankful.adapters.imap_raw import _LITERAL_NAME
+    from thankful.adapters.imap_raw import _literal_name
+
+    rng = random.Random(seed)
+    pieces = [b"BODY[HEADER]", b"body[header]", b"BODY[TEXT]<0>", b"BODY[]", b"BODY[", b"]",
+              b"[", b" ", b"UID 5", b"{12}", b"BODY[HEADER.FIELDS (FROM TO)]", b"x", b"<0>",
+              b"RFC822", b"\t", b"}"]
+    for _ in range(8_000):
+        head = b"".join(rng.choice(pieces) for _ in range(rng.randrange(0, 7)))
+        head += rng.choice([b" {12}", b" {x}", b"{3}", b" {}", b" {7}\n", b""])
+        m = _LITERAL_NAME.search(head)
+        assert _literal_name(head) == ((m.group(1).upper(), m.start(1)) if m else None), head

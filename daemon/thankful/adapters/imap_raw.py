@@ -17,9 +17,7 @@ from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
-from datetime import datetime
-from datetime import timedelta
-from datetime import timezone
+from datetime import date
 
 _START = re.compile(rb"^\d+ \(")
 _LITERAL_NAME = re.compile(rb"(BODY\[[^\]]*\](?:<\d+>)?|\S+) \{\d+\}$", re.IGNORECASE)
@@ -28,6 +26,7 @@ _SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 _DATE = re.compile(rb'\bINTERNALDATE "([^"]*)"')
 _INTERNALDATE = re.compile(
     rb" ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$")
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
 _MONTHS = {m: i for i, m in enumerate(
     (b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct",
      b"nov", b"dec"), start=1)}
@@ -61,7 +60,8 @@ def uid_set(uids: Iterable[int]) -> str:
 
 
 def internaldate(text: bytes) -> float | None:
-    """An INTERNALDATE (``17-Jul-1996 02:44:25 -0700``) as a POSIX time; None if bad."""
+    """An INTERNALDATE (``17-Jul-1996 02:44:25 -0700``) as a POSIX time; None if bad.
+    (Arithmetic, not a datetime per message: a first scan reads one for each.)"""
     m = _INTERNALDATE.match(text)
     if not m:
         return None
@@ -69,13 +69,35 @@ def internaldate(text: bytes) -> float | None:
     month = _MONTHS.get(mon.lower())
     if month is None:
         return None
+    h, mi, sec, offset = int(hh), int(mm), int(ss), int(oh) * 3600 + int(om) * 60
+    if h > 23 or mi > 59 or sec > 59 or offset >= 86400:
+        return None  # as datetime and timezone refuse them
     try:
-        offset = timedelta(hours=int(oh), minutes=int(om)) * (-1 if sign == b"-" else 1)
-        when = datetime(int(year), month, int(day), int(hh), int(mm), int(ss),
-                        tzinfo=timezone(offset))
+        days = date(int(year), month, int(day)).toordinal() - _EPOCH_DAY
     except ValueError:
         return None
-    return when.timestamp()
+    return float(days * 86400 + h * 3600 + mi * 60 + sec
+                 + (offset if sign == b"-" else -offset))
+
+
+#: The literals a scan asks for, by the name the server gives them.
+_KNOWN_LITERALS = (b"BODY[HEADER]", b"BODY[TEXT]<0>", b"BODY[]")
+
+
+def _literal_name(head: bytes) -> tuple[bytes, int] | None:
+    """The name of the literal that ends ``head`` (``... BODY[HEADER] {4444}``) and where
+    it starts, as :data:`_LITERAL_NAME` finds it. The usual answers are read by hand:
+    the expression tries every position of the line."""
+    i = head.rfind(b" {")
+    if i > 0 and head.endswith(b"}") and head[i + 2:-1].isdigit():
+        for name in _KNOWN_LITERALS:
+            start = i - len(name)
+            # The first "[" of the line is the name's: no other reading is possible.
+            if head[start - 1:start] == b" " and head[start:i].upper() == name \
+                    and head.find(b"[") == start + 4:
+                return name, start
+    m = _LITERAL_NAME.search(head)
+    return (m.group(1).upper(), m.start(1)) if m else None
 
 
 def parse_fetch(data: Sequence[bytes | tuple[bytes, bytes] | None]) -> list[Fetched]:
@@ -115,10 +137,10 @@ def parse_fetch(data: Sequence[bytes | tuple[bytes, bytes] | None]) -> list[Fetc
         if cur is None:
             continue
         if literal is not None and isinstance(literal, bytes):
-            m = _LITERAL_NAME.search(head)
-            if m:
-                cur.literals[m.group(1).upper()] = literal
-            head = head[:m.start(1)] if m else head
+            named = _literal_name(head)
+            if named:
+                cur.literals[named[0]] = literal
+                head = head[:named[1]]
         text += head + b" "
     finish()
     return out

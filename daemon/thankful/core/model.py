@@ -82,6 +82,27 @@ class MailItem:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Glance:
+    """A new message as a scan first sees it, from its header block alone: what
+    ``prefilter.triage_glance`` judges it by, and nothing else (cheap: a scan makes one
+    for every message)."""
+
+    #: The first From address, lower-cased ("" when there is none).
+    sender: str = ""
+    subject: str = ""
+    #: The triage headers the message has (lower-case names).
+    present: frozenset[str] = frozenset()
+    #: The values of those triage reads (auto-submitted, content-type, list-id,
+    #: list-unsubscribe, precedence), as ``MailItem.headers`` holds them.
+    values: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_thankful(self) -> bool:
+        """True for thankful's own drafts and reminders."""
+        return "x-thankful-note" in self.present or "x-thankful-kind" in self.present
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Attendee:
     """An ORGANIZER or ATTENDEE of a calendar event."""
 

@@ -20,9 +20,12 @@ is not "other" gets its body read (a test holds this, previews included).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from collections.abc import Mapping
 from typing import Literal
 
 from thankful.core.lexicon import ROBOT_DOMAINS
+from thankful.core.model import Glance
 from thankful.core.model import Identity
 from thankful.core.model import MailItem
 
@@ -31,8 +34,28 @@ Action = Literal["skip", "preview", "body"]
 #: How much of a message's text a preview reads.
 PREVIEW_BYTES = 4096
 
+
+class _Words:
+    """A case-blind search for a lower-case pattern: ASCII text is lower-cased and
+    searched as it is (several times quicker than ``re.IGNORECASE``, and the same for
+    ASCII), other text case-blind."""
+
+    __slots__ = ("_blind", "_exact")
+
+    def __init__(self, pattern: str) -> None:
+        if pattern != pattern.lower():
+            raise ValueError("the pattern must be lower-case")
+        self._exact = re.compile(pattern)
+        self._blind = re.compile(pattern, re.IGNORECASE)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if text.isascii():
+            return self._exact.search(text.lower())
+        return self._blind.search(text)
+
+
 #: Subject words that make a message worth reading whatever its headers say.
-_CUES = re.compile(
+_CUES = _Words(
     r"interview|offer|screen|call\b|chat|talk|speak|conversation|connect|meet|introduc|"
     r"\bintro\b|referr|refer\b|recommend|application|applied|apply|position|role\b|job|"
     r"candida|recruit|hiring|hire\b|talent|career|opportunit|next steps?|schedul|"
@@ -42,16 +65,14 @@ _CUES = re.compile(
     # A job title in the subject: "Logistics Systems Engineer - next round".
     r"engineer|developer|manager|designer|analyst|scientist|director|architect|"
     r"consultant|specialist|coordinator|associate|intern\b|internship|lead\b",
-    re.IGNORECASE,
 )
 #: Subject words that make bulk mail worth reading: narrower than :data:`_CUES`, as
 #: shops "offer" and "confirm" and mailing lists "meet" every day.
-_BULK_CUES = re.compile(
+_BULK_CUES = _Words(
     r"interview|screen(?:ing)?\b|applica|applied|applying|candida|recruit|position\b|"
     r"next steps?|invit|schedul|availab|onsite|on-site|assessment|itinerar|referr|"
     r"introduc|\bintro\b|your (?:time|visit)|job offer|offer (?:letter|of employment|"
     r"details|from|to join)|(?:your|an|the|verbal|written) offer\b",
-    re.IGNORECASE,
 )
 #: Words in a preview of personal mail that make its whole body worth reading (the
 #: text is lower-cased first: a case-blind search of a few kilobytes is several times
@@ -100,13 +121,24 @@ def needs_body(head: MailItem, identity: Identity) -> tuple[bool, str]:
 
 def triage(head: MailItem, identity: Identity) -> tuple[Action, str]:
     """What to read of a message judged by its headers alone, and why."""
-    h = head.headers
-    if head.is_thankful:
+    return _judge(head.sender.email if head.sender else "", head.subject, head.headers,
+                  head.headers, identity)
+
+
+def triage_glance(head: Glance, identity: Identity) -> tuple[Action, str]:
+    """:func:`triage` of a :class:`Glance` (what a scan makes of every new message)."""
+    return _judge(head.sender, head.subject, head.values, head.present, identity)
+
+
+def _judge(sender: str, subject: str, h: Mapping[str, str], present: Collection[str],
+           identity: Identity) -> tuple[Action, str]:
+    """The rule: ``h`` holds the values of the triage headers it reads, ``present``
+    the names of the triage headers the message has."""
+    if "x-thankful-note" in present or "x-thankful-kind" in present:
         return "skip", "thankful's own message"
-    if _AUTO_REPLY.search(h.get("auto-submitted", "")) or "x-autoreply" in h \
-            or "x-autorespond" in h:
+    if _AUTO_REPLY.search(h.get("auto-submitted", "")) or "x-autoreply" in present \
+            or "x-autorespond" in present:
         return "skip", "an automatic reply"
-    sender = head.sender.email if head.sender else ""
     if sender and identity.is_me(sender):
         return "body", "sent by you"
     if _CALENDAR_TYPE.search(h.get("content-type", "")):
@@ -115,16 +147,16 @@ def triage(head: MailItem, identity: Identity) -> tuple[Action, str]:
     bulk = bool(h.get("list-id") or h.get("list-unsubscribe")
                 or _BULK_PRECEDENCE.search(h.get("precedence", ""))
                 # Sent by a bulk-mail service, or by a machine.
-                or not _SERVICE_HEADERS.isdisjoint(h)
+                or not _SERVICE_HEADERS.isdisjoint(present)
                 or _GENERATED.search(h.get("auto-submitted", ""))
                 or _MACHINE_SENDER.fullmatch(local))
     if _service_domain(_domain(sender)):
         return "body", "from a recruiting or scheduling service"
     if not bulk:
-        if _CUES.search(head.subject):
+        if _CUES.search(subject):
             return "body", "personal mail that speaks of a job search"
         return "preview", "personal mail"
-    if _BULK_CUES.search(head.subject):
+    if _BULK_CUES.search(subject):
         return "body", "the subject speaks of a job search"
     return "skip", "bulk mail with nothing of a job search in its subject"
 
