@@ -226,6 +226,25 @@ class TestMailStoreContract:
         assert sorted(starts.values()) == [b"Body 0", b"Body 1", b"Body 2", b"Body 9"]
         assert harness.digest() == before
 
+    def test_a_survey_left_after_its_first_batch_leaves_the_store_in_step(
+            self, harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+        # One message per batch: the IMAP store has asked for the second (pipelined)
+        # when the first is handed over; leaving must not leave that answer unread.
+        monkeypatch.setattr("thankful.adapters.imap.SURVEY_BATCH", 1)
+        monkeypatch.setattr("thankful.adapters.maildir._SURVEY_BATCH", 1)
+        store = harness.store
+        survey = store.survey("INBOX", set, None)
+        assert len(next(survey.batches)) == 1
+        close = getattr(survey.batches, "close", None)
+        if close is not None:
+            close()
+        for e in store.entries("INBOX"):
+            data = store.read("INBOX", e.ident)
+            assert data is not None and data.count(b"Subject: Message") == 1
+        again = store.survey("INBOX", set, None)
+        heads = [h.head for batch in again.batches for h in batch]
+        assert len(heads) == 4 and all(h and b"Subject: Message" in h for h in heads)
+
     def test_a_survey_after_additions_gives_just_those(self, harness: Harness) -> None:
         store = harness.store
         first = store.token("INBOX")

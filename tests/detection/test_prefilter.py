@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 
 from thankful.core.model import Identity
+from thankful.core.parse_mail import glance
 from thankful.core.parse_mail import preview_text
 from thankful.core.parse_mail import triage_headers
 from thankful.core.prefilter import PREVIEW_BYTES
 from thankful.core.prefilter import preview_needs_body
 from thankful.core.prefilter import triage
+from thankful.core.prefilter import triage_glance
 
 HERE = Path(__file__).resolve().parent
 ME = Identity(name="Alex Morgan", addresses=frozenset({"alex.morgan@example.net"}),
@@ -35,7 +37,10 @@ def labelled() -> list[tuple[Path, str]]:
 
 def read_whole(raw: bytes) -> tuple[bool, str]:
     """Whether the scan would read this message whole, and why."""
-    action, why = triage(triage_headers(raw), ME)
+    seen = glance(raw)  # what the scan judges every message by
+    assert seen is not None and seen.is_thankful is False
+    action, why = triage_glance(seen, ME)
+    assert (action, why) == triage(triage_headers(raw), ME)
     if action != "preview":
         return action == "body", why
     sep = min((p for p in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if p >= 0),

@@ -92,6 +92,7 @@ from thankful.core.classify import classify_events
 from thankful.core.classify import classify_message
 from thankful.core.model import CalEvent
 from thankful.core.model import Identity
+from thankful.core.parse_mail import glance
 from thankful.core.parse_mail import parse_headers
 from thankful.core.parse_mail import parse_message
 from thankful.core.parse_mail import preview_text
@@ -99,6 +100,7 @@ from thankful.core.parse_mail import triage_headers
 from thankful.core.prefilter import PREVIEW_BYTES
 from thankful.core.prefilter import preview_needs_body
 from thankful.core.prefilter import triage
+from thankful.core.prefilter import triage_glance
 from thankful.core.rules import Signal
 from thankful.core.rules import company_key
 from thankful.core.rules import short_id
@@ -708,6 +710,9 @@ def run_message(raw: bytes, *, classify: bool = True) -> list[str]:
     of most mail, but hostile mail chooses its own headers); ``classify``: also the
     detection on the parsed text (see ``CLASSIFY_EVERY``).
     """
+    seen = glance(raw)
+    if seen is not None:
+        triage_glance(seen, IDENTITY)
     head = triage_headers(raw)
     triage(head, IDENTITY)
     sep = raw.find(b"\r\n\r\n")

@@ -11,17 +11,26 @@ from __future__ import annotations
 import random
 from datetime import UTC
 from datetime import datetime
+from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
 
 from thankful.core import mail_headers as mh
+from thankful.core.model import Address
+from thankful.core.model import Identity
+from thankful.core.parse_mail import GLANCE_VALUES
 from thankful.core.parse_mail import TRIAGE_FIELDS
+from thankful.core.parse_mail import glance
 from thankful.core.parse_mail import parse_headers
 from thankful.core.parse_mail import parse_message
 from thankful.core.parse_mail import triage_headers
+from thankful.core.prefilter import triage
+from thankful.core.prefilter import triage_glance
 from thankful.demo_data import build_demo
 
+ME = Identity(name="Sam Rivera", addresses=frozenset({"sam@example.org"}),
+              employer_domains=frozenset({"acme.com"}))
 CORPUS = sorted(Path(__file__).resolve().parents[1].joinpath("detection").rglob("*.eml"))
 
 
@@ -42,6 +51,52 @@ def test_triage_headers_read_what_the_email_parser_reads() -> None:
         assert parse_headers(raw).to == full.to
 
 
+def _glance_agrees(raw: bytes) -> None:
+    quick, item = glance(raw), triage_headers(raw)
+    assert quick is not None
+    assert quick.sender == (item.sender.email if item.sender else "")
+    assert quick.subject == item.subject
+    assert quick.present == frozenset(item.headers)
+    assert quick.values == {k: v for k, v in item.headers.items() if k in GLANCE_VALUES}
+    assert quick.is_thankful == item.is_thankful
+    assert triage_glance(quick, ME) == triage(item, ME)
+
+
+def test_a_glance_reads_what_triage_headers_reads() -> None:
+    for raw in _samples():
+        _glance_agrees(raw)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_glance_of_garbled_blocks_reads_what_triage_headers_reads(seed: int) -> None:
+    rng = random.Random(seed)
+    names = ["From", "FROM", "from", "Subject", "subject", "SUBJECT", "List-Id",
+             "List-Unsubscribe", "Precedence", "Auto-Submitted", "X-Autoreply", "Content-Type",
+             "Feedback-ID", "X-SG-EID", "X-Thankful-Note", "X-Thankful-Kind", "Received",
+             "To", "List-Idx", "Fromage", "X-Campaign", "X-CampaignID", " From", "From "]
+    values = ["Jane <jane@acme.com>", "=?utf-8?b?SW50ZXJ2aWV3IGludml0ZQ==?=", "bulk",
+              "auto-replied", "text/calendar; method=REQUEST", "<list.example.com>", "",
+              "Interview next week", "J\xfcrgen <j@x.de>", "noreply@shop.example",
+              "=?iso-8859-1?q?Caf=E9?=", "a@b, c@d", "  spaced   out  ", "x\x00y",
+              "recruiting@greenhouse.io", "sam@example.org"]
+    for _ in range(3000):
+        lines = []
+        for _ in range(rng.randrange(0, 9)):
+            value = rng.choice(values)
+            if rng.random() < 0.2:
+                value = value[:len(value) // 2] + "\r\n\t" + value[len(value) // 2:]
+            lines.append(f"{rng.choice(names)}:{rng.choice(['', ' ', '  '])}{value}")
+            if rng.random() < 0.1:
+                lines.append(rng.choice(["garbage line", " continued", "", "From x"]))
+        end = rng.choice(["\r\n", "\n"])
+        raw = end.join(lines).encode() + end.encode() * 2
+        if rng.random() < 0.3:
+            raw += b"From: body@example.com\r\nSubject: interview\r\n"
+        if rng.random() < 0.2:  # raw 8-bit bytes, as careless senders write them
+            raw = raw.replace("ü".encode(), b"\xfc")
+        _glance_agrees(raw)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_first_address_is_the_parsers_first_address(seed: int) -> None:
     rng = random.Random(seed)
@@ -57,6 +112,35 @@ def test_first_address_is_the_parsers_first_address(seed: int) -> None:
         idx = mh.HeaderIndex([("from", value)])
         full = mh.addresses(idx, "from")
         assert mh.first_address(idx, "from") == (full[0] if full else None), repr(value)
+
+
+def _addresses_by_parser(value: str) -> tuple[Address, ...]:
+    """What :func:`mh.addresses` gives, read by the full address parser only."""
+    out: list[Address] = []
+    for disp, addr in getaddresses([value[:mh.MAX_HEADER]])[:mh.MAX_ADDRESSES]:
+        email = mh.clean_header_text(addr, 320).lower()
+        if not mh._EMAIL_OK.fullmatch(email) or email in {a.email for a in out}:
+            continue
+        name = mh.clean_header_text(mh.decode_unstructured(disp), 200).strip("\"' ")
+        out.append(Address(name=name, email=email))
+    return tuple(out)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_address_lists_are_read_as_the_parser_reads_them(seed: int) -> None:
+    rng = random.Random(seed)
+    mailboxes = ['Jane Doe <jane@acme.com>', '"Doe, Jane" <jane@acme.com>', "jane@acme.com",
+                 "=?utf-8?q?J=C3=BCrgen?= <j@x.de>", '"a@b.com" <evil@x.com>', "<bo@x.io>",
+                 "jane@acme.com (Jane Doe)", "Maïa <maia@x.fr>", "  Foo   Bar <f@b.io> ",
+                 "undisclosed-recipients:;", "", "Team <team@acme.com>", "x", "a@b"]
+    alphabet = 'ab@.<>" ,;:\\()=?\t\r\n\x00é'
+    for _ in range(4000):
+        if rng.random() < 0.7:
+            value = ",".join(rng.choice(mailboxes) for _ in range(rng.randrange(1, 6)))
+        else:
+            value = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40)))
+        idx = mh.HeaderIndex([("to", value)])
+        assert mh.addresses(idx, "to") == _addresses_by_parser(value), repr(value)
 
 
 def test_a_block_is_split_as_the_parser_splits_it() -> None:

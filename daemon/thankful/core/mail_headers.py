@@ -72,9 +72,8 @@ def _value_at(head: bytes, pos: int) -> bytes:
 
 
 def value_text(value: bytes) -> str:
-    """A raw value (continuation lines included) as text: cut, unfolded, 8-bit repaired."""
-    if len(value) > MAX_HEADER * 2:
-        value = value[:MAX_HEADER * 2]
+    """A raw value (continuation lines included) as text: unfolded, 8-bit repaired. Not
+    cut: each reader cuts what it reads (References keeps its end), and the block is."""
     if b"\n" in value:
         value = _FOLD_BYTES.sub(b"", value)
     return _text(value.rstrip(b"\r"))
@@ -319,7 +318,7 @@ def addresses(msg: Headers, name: str, problem: Problem = _ignore) -> tuple[Addr
     seen: set[str] = set()
     for value in raw_values(msg, name):
         try:
-            pairs = getaddresses([value[:MAX_HEADER]])
+            pairs = _pairs(value[:MAX_HEADER])
         except Exception:
             problem(f"unreadable {name} header")
             continue
@@ -336,6 +335,19 @@ def addresses(msg: Headers, name: str, problem: Problem = _ignore) -> tuple[Addr
 _SIMPLE_MAILBOX = re.compile(
     r'[ \t]*(?:"?([^"<>,;:\\()]*?)"?[ \t]*)?<([^<>@\s,;:"\\()]+@[^<>@\s,;:"\\()]+)>[ \t]*'
     r'|[ \t]*([^<>@\s,;:"\\()]+@[^<>@\s,;:"\\()]+)[ \t]*')
+
+
+def _pairs(value: str) -> list[tuple[str, str]]:
+    """(display name, address) pairs of an address list: the usual lists of ``Name
+    <a@b>`` and ``a@b`` are read by one expression each (no commas can hide in them),
+    anything else by the full address parser."""
+    pairs: list[tuple[str, str]] = []
+    for part in value.split(","):
+        m = _SIMPLE_MAILBOX.fullmatch(part)
+        if m is None:
+            return getaddresses([value])
+        pairs.append((m.group(1) or "", m.group(2) or m.group(3)))
+    return pairs
 
 
 def first_address(msg: Headers, name: str, problem: Problem = _ignore) -> Address | None:

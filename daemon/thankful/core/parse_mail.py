@@ -95,23 +95,48 @@ def parse_message(raw: bytes, *, max_text: int = 200_000) -> MailItem:
     state = _State(max_text=max(0, max_text))
     try:
         head, body = _split_head(raw)
-        msg = _parse_head(head, state)
+        index, msg = _top_head(head, state)
         _walk(msg, body, 0, state, forwarded=False, want_text=True)
     except Exception as exc:
         state.problem(f"message could not be fully parsed: {type(exc).__name__}")
         try:
-            msg = _parse_head(_split_head(raw)[0], state)
+            index = mh.HeaderIndex.of_block(_split_head(raw)[0])
         except Exception:
             return MailItem(problems=tuple(state.problems))
     text, new_text = _assemble(state)
-    return _item(msg, state, text=text, new_text=new_text)
+    return _item(index, state, text=text, new_text=new_text)
+
+
+#: The fields of a header block its MIME structure is read from.
+_MIME_FIELDS = ("content-type", "content-transfer-encoding", "content-disposition")
+#: Every field :func:`_item` and the walk read: found in one pass over a block.
+_HEAD_NAMES = frozenset({*KEPT_HEADERS, *_MIME_FIELDS, "from", "to", "cc", "reply-to",
+                         "subject", "date", "message-id", "in-reply-to", "references"})
+
+
+def _top_head(head: bytes, state: _State) -> tuple[mh.HeaderIndex, Message]:
+    """A message's own header block: the index of its fields (what the MailItem is
+    made of) and a Message of only its MIME fields (what the walk reads). The email
+    parser then reads three lines, not the dozens of trace fields real mail carries."""
+    if len(head) > MAX_HEADER_BLOCK:
+        state.problem("header block too long: cut")
+    index = mh.HeaderIndex.of_block(head, _HEAD_NAMES)
+    return index, _parse_head(_mime_lines(index, _MIME_FIELDS, every=True), state)
+
+
+def _mime_lines(index: mh.HeaderIndex, names: Iterable[str], *, every: bool) -> bytes:
+    """Header lines of these fields of an index (every value, or the first of each)."""
+    return b"".join(f"{name}: {value}\r\n".encode("utf-8", "replace")
+                    for name in names
+                    for value in (index.values(name) if every else index.values(name)[:1]))
 
 
 def parse_headers(raw: bytes) -> MailItem:
     """Parse only the header block (cheap; for scanning Sent and Drafts). Never raises."""
     state = _State(max_text=0)
     try:
-        return _item(mh.HeaderIndex.of_block(_split_head(raw)[0]), state, text="", new_text="")
+        return _item(mh.HeaderIndex.of_block(_split_head(raw)[0], _HEAD_NAMES), state,
+                     text="", new_text="")
     except Exception as exc:
         state.problem(f"headers could not be parsed: {type(exc).__name__}")
         return MailItem(problems=tuple(state.problems))
@@ -168,11 +193,7 @@ def glance(raw: bytes) -> Glance | None:
 def mime_head(head: bytes) -> bytes:
     """Only the Content-Type and Content-Transfer-Encoding lines of a header block: what
     :func:`preview_text` needs, kept small while a scan holds many of them."""
-    idx = mh.HeaderIndex.of_block(head)
-    lines = [f"{name}: {value}".encode("utf-8", "replace")
-             for name in ("content-type", "content-transfer-encoding")
-             for value in idx.values(name)[:1]]
-    return b"\r\n".join(lines) + b"\r\n"
+    return _mime_lines(mh.HeaderIndex.of_block(head), _MIME_FIELDS[:2], every=False)
 
 
 def preview_text(head: bytes, start: bytes, *, cut: bool) -> str:
