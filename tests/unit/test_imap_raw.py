@@ -8,16 +8,23 @@ never invent a message or a literal.
 
 from __future__ import annotations
 
+import imaplib
+import io
 import random
+import re
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
+from typing import Any
 
 import pytest
 
+from thankful.adapters.imap_raw import FetchAbortedError
+from thankful.adapters.imap_raw import FetchRefusedError
 from thankful.adapters.imap_raw import internaldate
 from thankful.adapters.imap_raw import parse_fetch
+from thankful.adapters.imap_raw import read_fetch
 from thankful.adapters.imap_raw import uid_set
 
 HEAD = b"From: a@example.com\r\nSubject: hi\r\n\r\n"
@@ -171,3 +178,80 @@ def test_literal_names_are_read_as_the_expression_reads_them(seed: int) -> None:
         head += rng.choice([b" {12}", b" {x}", b"{3}", b" {}", b" {7}\n", b""])
         m = _LITERAL_NAME.search(head)
         assert _literal_name(head) == ((m.group(1).upper(), m.start(1)) if m else None), head
+
+
+def _by_imaplib(stream: bytes, tag: bytes) -> tuple[str, list[Any]]:
+    """What imaplib itself reads of ``stream`` for the command tagged ``tag``: the
+    reading :func:`read_fetch` stands in for (an unconnected IMAP4 on a byte stream)."""
+    imap = imaplib.IMAP4.__new__(imaplib.IMAP4)
+    imap.debug = 0
+    imap._mode_ascii()
+    imap.tagpre = b"T"
+    imap.tagre = re.compile(rb"(?P<tag>T\d+) (?P<type>[A-Z]+) (?P<data>.*)", re.ASCII)
+    imap.tagged_commands = {tag: None}
+    imap.untagged_responses = {}
+    imap.continuation_response = ""
+    imap._cmd_log_len, imap._cmd_log_idx, imap._cmd_log = 10, 0, {}
+    imap.file = io.BufferedReader(io.BytesIO(stream))  # type: ignore[assignment]
+    try:
+        typ, _ = imap._command_complete("UID", tag)
+    except (imap.abort, imap.error) as exc:
+        return f"error: {type(exc).__name__}", []
+    return typ, list(imap.untagged_responses.get("FETCH", []))
+
+
+def _by_us(stream: bytes, tag: bytes) -> tuple[str, list[Any]]:
+    f = io.BufferedReader(io.BytesIO(stream))
+    try:
+        return "OK", read_fetch(f.readline, f.read, tag)
+    except FetchRefusedError:
+        return "NO", []
+    except FetchAbortedError:
+        return "error: abort", []
+
+
+def _server_answer(rng: random.Random) -> bytes:
+    lines = []
+    for seq in range(1, rng.randrange(1, 8)):
+        lit = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 60)))
+        if rng.random() < 0.3:
+            lit = lit.replace(b"\r", b"") + b"\r\nT7 OK fake\r\n* 9 FETCH (UID 9)\r\n"
+        head = b'* %d FETCH (UID %d INTERNALDATE "17-Jul-1996 02:44:25 -0700" RFC822.SIZE %d ' \
+               b"BODY[HEADER] {%d}\r\n" % (seq, seq + 100, len(lit), len(lit))
+        lines.append(head + lit + rng.choice([b")\r\n", b" BODY[TEXT]<0> {2}\r\nxy)\r\n"]))
+        if rng.random() < 0.2:
+            lines.append(rng.choice([b"* 3 EXISTS\r\n", b"* OK [ALERT] hi\r\n", b"+ go on\r\n",
+                                     b"* 4 FETCH (FLAGS (\\Seen))\r\n", b"* 2 EXPUNGE\r\n"]))
+    lines.append(rng.choice([b"T7 OK done\r\n", b"T7 NO [SERVERBUG] oops\r\n",
+                             b"T7 BAD syntax\r\n", b"* BYE bye\r\n"]))
+    stream = b"".join(lines)
+    for _ in range(rng.choice([0, 0, 1, 3])):  # then garble it
+        i = rng.randrange(len(stream) + 1)
+        op = rng.randrange(4)
+        if op == 0:
+            stream = stream[:i]
+        elif op == 1:
+            stream = stream[:i] + bytes(rng.randrange(256) for _ in range(3)) + stream[i:]
+        elif op == 2:
+            stream = stream[:i] + stream[i + rng.randrange(1, 9):]
+        else:
+            stream = stream[:i] + b"\r\n" + stream[i:]
+    return stream
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_read_fetch_reads_what_imaplib_reads(seed: int) -> None:
+    rng = random.Random(seed)
+    agreed = 0
+    for _ in range(500):
+        stream = _server_answer(rng)
+        want_typ, want = _by_imaplib(stream, b"T7")
+        got_typ, got = _by_us(stream, b"T7")
+        if want_typ == "OK":
+            assert (got_typ, got) == ("OK", want), stream
+            agreed += 1
+        elif want_typ == "NO":
+            assert got_typ == "NO", stream
+        else:  # refused or broken: never data passed on as if the answer were whole
+            assert got_typ != "OK" or got == want, stream
+    assert agreed > 50

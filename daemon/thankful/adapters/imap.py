@@ -42,8 +42,11 @@ from imapclient.exceptions import IMAPClientError
 from imapclient.exceptions import LoginError
 
 from thankful import crashpoints
+from thankful.adapters.imap_raw import FetchAbortedError
 from thankful.adapters.imap_raw import Fetched
+from thankful.adapters.imap_raw import FetchRefusedError
 from thankful.adapters.imap_raw import parse_fetch
+from thankful.adapters.imap_raw import read_fetch
 from thankful.adapters.imap_raw import uid_set
 from thankful.adapters.secrets import get_secret
 from thankful.adapters.secrets import secret_source
@@ -567,14 +570,20 @@ class ImapStore:
 
     def _fetch_answer(self, doing: str, tag: Any) -> list[Any]:
         """The untagged data of a ``UID FETCH`` sent by :meth:`_fetch_send`, as imaplib's
-        ``uid("FETCH", ...)`` gives it."""
+        ``uid("FETCH", ...)`` gives it, read by :func:`read_fetch` (imaplib's own reading
+        costs more than the server's answering)."""
         self._live()
         with self._io(doing):
             imap = self._client._imap
-            typ, data = imap._untagged_response(*imap._command_complete("UID", tag), "FETCH")
-            if typ != "OK":
-                raise IMAPClientError(f"FETCH failed: {data!r:.200}")
-        return list(data)
+            try:
+                data = read_fetch(imap.file.readline, imap.file.read, tag)
+            except FetchRefusedError as exc:
+                raise IMAPClientError(f"FETCH failed: {exc}") from None
+            except FetchAbortedError as exc:
+                raise IMAPClientAbortError(str(exc)) from None
+            finally:
+                imap.tagged_commands.pop(tag, None)  # answered here, not through imaplib
+        return data
 
     def _headed(self, folder: str, prefix: str, chunk: list[int], answer: list[Fetched],
                 order: list[int]) -> list[Headed]:
@@ -600,11 +609,11 @@ class ImapStore:
         uids = [int(i.split(":", 1)[1]) for i in idents
                 if i.startswith(f"{uidvalidity}:") and i.split(":", 1)[1].isdigit()]
         out: dict[str, bytes] = {}
+        doing = f"reading messages in {folder}"
         for start in range(0, len(uids), SURVEY_BATCH):
-            answer = parse_fetch(self._raw(
-                f"reading messages in {folder}", "FETCH", uid_set(uids[start:start + SURVEY_BATCH]),
-                f"(UID {PEEK}[TEXT]<0.{int(size)}>)"))
-            for f in answer:
+            tag = self._fetch_send(doing, uids[start:start + SURVEY_BATCH],
+                                   f"(UID {PEEK}[TEXT]<0.{int(size)}>)")
+            for f in parse_fetch(self._fetch_answer(doing, tag)):
                 text = f.literals.get(b"BODY[TEXT]<0>")
                 if text is not None:
                     out[f"{uidvalidity}:{f.uid}"] = text

@@ -13,6 +13,7 @@ missing from the answer is read again by the next scan.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,78 @@ class Fetched:
     internaldate: float | None = None
     size: int | None = None
     literals: dict[bytes, bytes] = field(default_factory=dict)
+
+
+class FetchAbortedError(Exception):
+    """The answer broke off: the connection closed, a line had no end, the server said
+    BYE or something no server says. The session is unusable."""
+
+
+class FetchRefusedError(Exception):
+    """The command ended with NO or BAD (the text says why)."""
+
+
+#: The longest line read (imaplib's bound): a longer one is an attack or a broken server.
+MAX_LINE = 1_000_000
+_UNTAGGED = re.compile(rb"\* (?P<type>[A-Z-]+)( (?P<data>.*))?")
+_UNTAGGED_STATUS = re.compile(rb"\* (?P<data>\d+) (?P<type>[A-Z-]+)( (?P<data2>.*))?", re.ASCII)
+_LITERAL = re.compile(rb".*{(?P<size>\d+)}$", re.ASCII)
+
+
+def read_fetch(readline: Callable[[int], bytes], read: Callable[[int], bytes],
+               tag: bytes) -> list[bytes | tuple[bytes, bytes]]:
+    """The FETCH data of the answer to the command tagged ``tag``, read up to its tagged
+    completion, exactly as imaplib's ``uid("FETCH", ...)`` gives it (see
+    :func:`parse_fetch`); other untagged responses are passed over.
+
+    imaplib reads the same lines, but with a dozen regular expressions, a debug log and
+    a dictionary append for each; a first scan reads a million of them. ``readline(n)``
+    and ``read(n)`` are those of the connection's buffered socket file.
+    """
+    data: list[bytes | tuple[bytes, bytes]] = []
+    done = tag + b" "
+    while True:
+        resp = _line(readline)
+        if resp.startswith(done):
+            typ = resp[len(done):].split(b" ", 1)[0]
+            if typ == b"OK":
+                return data
+            raise FetchRefusedError(resp[len(done):][:300].decode("ascii", "replace"))
+        m = _UNTAGGED.match(resp)
+        dat2 = None
+        if m is None:
+            m = _UNTAGGED_STATUS.match(resp)
+            if m is None:
+                if resp.startswith(b"+"):
+                    continue  # a continuation no FETCH asks for: imaplib passes it over too
+                raise FetchAbortedError(f"unexpected response: {resp[:100]!r}")
+            dat2 = m.group("data2")
+        typ, dat = m.group("type"), m.group("data") or b""
+        if dat2:
+            dat = dat + b" " + dat2
+        while (lit := _LITERAL.match(dat)) is not None:
+            size = int(lit.group("size"))
+            literal = read(size)
+            if len(literal) < size:
+                raise FetchAbortedError("the connection closed inside a literal")
+            if typ == b"FETCH":
+                data.append((dat, literal))
+            dat = _line(readline)
+        if typ == b"FETCH":
+            data.append(dat)
+        elif typ == b"BYE":
+            raise FetchAbortedError(f"the server ended the session: {dat[:200]!r}")
+
+
+def _line(readline: Callable[[int], bytes]) -> bytes:
+    line = readline(MAX_LINE + 1)
+    if not line:
+        raise FetchAbortedError("the connection closed (EOF)")
+    if len(line) > MAX_LINE:
+        raise FetchAbortedError(f"a line longer than {MAX_LINE} bytes")
+    if not line.endswith(b"\r\n"):
+        raise FetchAbortedError("a line without its CRLF")
+    return line[:-2]
 
 
 def uid_set(uids: Iterable[int]) -> str:
