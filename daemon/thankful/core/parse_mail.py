@@ -93,6 +93,16 @@ def parse_message(raw: bytes, *, max_text: int = 200_000) -> MailItem:
     :param max_text: bound on ``MailItem.text`` in characters.
     """
     state = _State(max_text=max(0, max_text))
+    index = _read(raw, state)
+    if index is None:
+        return MailItem(problems=tuple(state.problems))
+    text, new_text = _assemble(state)
+    return _item(index, state, text=text, new_text=new_text)
+
+
+def _read(raw: bytes, state: _State) -> mh.HeaderIndex | None:
+    """Walk a message into ``state``; the index of its header block (None when even
+    that could not be read)."""
     try:
         head, body = _split_head(raw)
         index, msg = _top_head(head, state)
@@ -102,9 +112,8 @@ def parse_message(raw: bytes, *, max_text: int = 200_000) -> MailItem:
         try:
             index = mh.HeaderIndex.of_block(_split_head(raw)[0])
         except Exception:
-            return MailItem(problems=tuple(state.problems))
-    text, new_text = _assemble(state)
-    return _item(index, state, text=text, new_text=new_text)
+            return None
+    return index
 
 
 #: The fields of a header block its MIME structure is read from.
@@ -203,7 +212,14 @@ def preview_text(head: bytes, start: bytes, *, cut: bool) -> str:
     if cut:
         end = start.rfind(b"\n")
         start = start[:end + 1] if end >= 0 else b""
-    return parse_message(mime_head(head) + b"\r\n" + start, max_text=len(start) + 1).text
+    # As parse_message reads it, without what a preview does not need (addresses, the
+    # text with quotes removed).
+    state = _State(max_text=len(start) + 1)
+    try:
+        _read(mime_head(head) + b"\r\n" + start, state)
+        return _whole_text(state)
+    except Exception:
+        return ""
 
 
 # --- MIME structure -------------------------------------------------------------------------
@@ -471,9 +487,12 @@ def _forward_banner(inner: Message) -> str:
 
 
 def _assemble(state: _State) -> tuple[str, str]:
-    text = "\n\n".join(t.strip("\n") for t, _ in state.pieces)[:state.max_text]
     own = "\n\n".join(t.strip("\n") for t, fwd in state.pieces if not fwd)
-    return text, strip_quoted(own)
+    return _whole_text(state), strip_quoted(own)
+
+
+def _whole_text(state: _State) -> str:
+    return "\n\n".join(t.strip("\n") for t, _ in state.pieces)[:state.max_text]
 
 
 def _kept(msg: mh.HeaderIndex, names: Iterable[str] = KEPT_HEADERS) -> dict[str, str]:
