@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from thankful import crashpoints
+from thankful.core.blank import blank_line
 from thankful.errors import PermanentSourceError
 from thankful.ports import Entry
 from thankful.ports import Headed
@@ -43,7 +44,7 @@ class MaildirStore:
         self._folders = folders
         self._sent = sent
         self._drafts = drafts
-        self._paths: dict[tuple[str, str], Path] = {}
+        self._paths: dict[tuple[str, str], str] = {}  # paths as str: no pathlib per message
 
     # --- folders ---------------------------------------------------------------------
 
@@ -121,7 +122,7 @@ class MaildirStore:
             return None  # renamed or removed while we listed
         if not stat.S_ISREG(st.st_mode):
             return None
-        self._paths[(folder, ident)] = Path(where)
+        self._paths[(folder, ident)] = where
         return Entry(ident=ident, timestamp=st.st_mtime, size=st.st_size)
 
     def _names(self, folder: str) -> dict[str, str]:
@@ -182,10 +183,10 @@ class MaildirStore:
                 continue  # gone since: the scan reads it as gone later
         return out
 
-    def _locate(self, folder: str, ident: str) -> Path | None:
+    def _locate(self, folder: str, ident: str) -> str | None:
         known = self._paths.get((folder, ident))
-        if known and known.exists():
-            return known
+        if known is not None:
+            return known  # if it moved since, reading it finds out (and looks again)
         self.entries(folder)
         return self._paths.get((folder, ident))
 
@@ -207,11 +208,10 @@ class MaildirStore:
             self._paths.pop((folder, ident), None)
             path = self._locate(folder, ident)
             return self.read(folder, ident, headers_only=headers_only) if path else None
-        for sep in (b"\r\n\r\n", b"\n\n"):
-            pos = head.find(sep)
-            if pos >= 0:
-                return head[: pos + len(sep)]
-        return head
+        if head.startswith((b"\r\n", b"\n")):  # no header at all
+            return head[:2] if head.startswith(b"\r\n") else head[:1]
+        found = blank_line(head)
+        return head[:found[1]] if found else head
 
     # --- writing ---------------------------------------------------------------------
 

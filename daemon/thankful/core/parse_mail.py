@@ -29,6 +29,7 @@ from thankful.core.html_text import html_to_text
 from thankful.core.mail_headers import MIME_POLICY
 from thankful.core.mail_headers import clean_header_text
 from thankful.core.mail_headers import decode_bytes
+from thankful.core.blank import blank_line
 from thankful.core.model import Attachment
 from thankful.core.model import Glance
 from thankful.core.model import MailItem
@@ -225,23 +226,14 @@ def preview_text(head: bytes, start: bytes, *, cut: bool) -> str:
 # --- MIME structure -------------------------------------------------------------------------
 
 
-#: A candidate empty line: LF LF, or LF CR LF (an empty line only after a CR).
-_BLANK_LINE = re.compile(rb"\n\r?\n")
-
-
 def _split_head(raw: bytes) -> tuple[bytes, bytes]:
     """Split at the first empty line (the leftmost CRLF CRLF or LF LF), in one pass."""
     if raw.startswith((b"\r\n", b"\n")):
         return b"", raw[2:] if raw.startswith(b"\r\n") else raw[1:]
-    pos = 0
-    while (m := _BLANK_LINE.search(raw, pos)) is not None:
-        start, end = m.span()
-        if end - start == 2:
-            return raw[:start], raw[end:]
-        if start > 0 and raw[start - 1] == 0x0D:
-            return raw[:start - 1], raw[end:]
-        pos = start + 1
-    return raw, b""
+    found = blank_line(raw)
+    if found is None:
+        return raw, b""
+    return raw[:found[0]], raw[found[1]:]
 
 
 def _parse_head(head: bytes, state: _State) -> Message:
