@@ -332,9 +332,13 @@ def addresses(msg: Headers, name: str, problem: Problem = _ignore) -> tuple[Addr
     return tuple(out)
 
 
+#: One mailbox in its usual forms, ``Name <a@b>`` and ``a@b``. The runs of blanks are
+#: possessive and only short values are tried (:data:`_SIMPLE_MAX`): thousands of blanks
+#: (a field of folded empty lines) cost the expression no backtracking.
 _SIMPLE_MAILBOX = re.compile(
-    r'[ \t]*(?:"?([^"<>,;:\\()]*?)"?[ \t]*)?<([^<>@\s,;:"\\()]+@[^<>@\s,;:"\\()]+)>[ \t]*'
-    r'|[ \t]*([^<>@\s,;:"\\()]+@[^<>@\s,;:"\\()]+)[ \t]*')
+    r'[ \t]*+(?:"?([^"<>,;:\\()]*?)"?[ \t]*+)?<([^<>@\s,;:"\\()]+@[^<>@\s,;:"\\()]+)>'
+    r'[ \t]*+|[ \t]*+([^<>@\s,;:"\\()]+@[^<>@\s,;:"\\()]+)[ \t]*+')
+_SIMPLE_MAX = 400
 
 
 def _pairs(value: str) -> list[tuple[str, str]]:
@@ -343,7 +347,7 @@ def _pairs(value: str) -> list[tuple[str, str]]:
     anything else by the full address parser."""
     pairs: list[tuple[str, str]] = []
     for part in value.split(","):
-        m = _SIMPLE_MAILBOX.fullmatch(part)
+        m = _SIMPLE_MAILBOX.fullmatch(part) if len(part) <= _SIMPLE_MAX else None
         if m is None:
             return getaddresses([value])
         pairs.append((m.group(1) or "", m.group(2) or m.group(3)))
@@ -354,7 +358,7 @@ def first_address(msg: Headers, name: str, problem: Problem = _ignore) -> Addres
     """The first mailbox of an address header, as :func:`addresses` reads it, but
     without the full address parser for the usual ``Name <a@b>`` and bare ``a@b``."""
     values = raw_values(msg, name)
-    if values:
+    if values and len(values[0]) <= _SIMPLE_MAX:
         m = _SIMPLE_MAILBOX.fullmatch(values[0])
         if m:
             email = clean_header_text(m.group(2) or m.group(3), 320).lower()
@@ -369,7 +373,7 @@ def first_address(msg: Headers, name: str, problem: Problem = _ignore) -> Addres
 def first_email(values: list[str]) -> str:
     """The address of :func:`first_address` of a header with these raw values ("" when
     none), without decoding the display name: what a scan judges a sender by."""
-    if values:
+    if values and len(values[0]) <= _SIMPLE_MAX:
         m = _SIMPLE_MAILBOX.fullmatch(values[0])
         if m:
             email = clean_header_text(m.group(2) or m.group(3), 320).lower()

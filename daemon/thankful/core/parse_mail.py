@@ -25,11 +25,11 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 
 from thankful.core import mail_headers as mh
+from thankful.core.blank import blank_line
 from thankful.core.html_text import html_to_text
 from thankful.core.mail_headers import MIME_POLICY
 from thankful.core.mail_headers import clean_header_text
 from thankful.core.mail_headers import decode_bytes
-from thankful.core.blank import blank_line
 from thankful.core.model import Attachment
 from thankful.core.model import Glance
 from thankful.core.model import MailItem
