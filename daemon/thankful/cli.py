@@ -117,9 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_FAILURE
     except Exception:
-        import structlog
-
-        structlog.get_logger("thankful").exception("unexpected_error", command=args.command)
+        tlog.get_logger("thankful").exception("unexpected_error", command=args.command)
         print("thankful: unexpected error (details in the log above)", file=sys.stderr)
         return EXIT_FAILURE
 

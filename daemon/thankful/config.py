@@ -7,7 +7,6 @@ validators are pure; only :func:`load` reads a file.
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import os
 import tomllib
@@ -390,6 +389,8 @@ def _check_table(where: str, data: Mapping[str, Any], spec: Mapping[str, tuple[C
             if problem:
                 problems.append(f"{where}{key}: {problem}, got {value!r}")
         elif key not in also_known:
+            import difflib  # only for a mistyped key
+
             near = difflib.get_close_matches(key, [*spec, *also_known, *hints], n=1)
             hint = f' (did you mean "{near[0]}"?)' if near else ""
             problems.append(f"{where}{key}: unknown key{hint}")

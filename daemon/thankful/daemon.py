@@ -27,9 +27,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import structlog
-
 from thankful import backoff
+from thankful import log as tlog
 from thankful.adapters.lock import StateLock
 from thankful.adapters.sdnotify import notify
 from thankful.adapters.sdnotify import watchdog_interval
@@ -39,7 +38,7 @@ from thankful.errors import EXIT_OK
 from thankful.errors import ConfigError
 from thankful.errors import ThankfulError
 
-log = structlog.get_logger("thankful.daemon")
+log = tlog.get_logger("thankful.daemon")
 
 #: A cycle running longer than this is taken as hung: the watchdog pings stop.
 MAX_CYCLE = timedelta(hours=1)

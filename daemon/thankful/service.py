@@ -13,8 +13,8 @@ from __future__ import annotations
 import email
 import email.policy
 import itertools
+import os
 import random
-import uuid
 from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,14 +26,13 @@ from pathlib import Path
 from typing import Any
 from typing import Literal
 
-import structlog
-
 from thankful import backoff
+from thankful import log as tlog
 from thankful.adapters.ics_files import CalendarSource
 from thankful.adapters.ics_files import open_calendar
-from thankful.adapters.maildir import MaildirStore
 from thankful.adapters.store import DatabaseError
 from thankful.adapters.store import Store
+from thankful.adapters.store import distrust
 from thankful.adapters.store import is_disk_full
 from thankful.config import AccountConfig
 from thankful.config import Config
@@ -71,7 +70,7 @@ from thankful.ports import Headed
 from thankful.ports import MailStore
 from thankful.ports import Survey
 
-log = structlog.get_logger("thankful.service")
+log = tlog.get_logger("thankful.service")
 
 #: Larger messages are judged by their headers alone.
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
@@ -119,6 +118,9 @@ def open_mail_store(acc: AccountConfig) -> MailStore:
         from thankful.adapters.imap import ImapStore
 
         return ImapStore(acc)
+    # And an IMAP-only user never loads the Maildir adapter (nor the mailbox module).
+    from thankful.adapters.maildir import MaildirStore
+
     assert acc.path is not None
     return MaildirStore(name=acc.name, address=acc.address, path=acc.path, layout=acc.layout,
                         folders=acc.folders, sent=acc.sent_folder, drafts=acc.drafts_folder)
@@ -201,7 +203,8 @@ class Cycle:
         self.now = now
         self.dry_run = dry_run
         self.identity = identity_of(cfg)
-        self.result = CycleResult(run_id=uuid.uuid4().hex[:12], now=now, dry_run=dry_run)
+        # 12 random hex digits, as uuid4's first twelve (the uuid module loads platform).
+        self.result = CycleResult(run_id=os.urandom(6).hex(), now=now, dry_run=dry_run)
         self.mail: dict[str, MailStore] = {}
         self.sent_ok: dict[str, bool] = {}
         self.write_failed: set[str] = set()
@@ -881,6 +884,7 @@ def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now
         return _run(cfg, store, now, started, dry_run=dry_run, store_factory=store_factory,
                     backoff=backoff)
     except DatabaseError as exc:
+        distrust(store.path)  # the next open reads every page again
         if is_disk_full(exc, cfg.state_dir):
             # Every step done so far is committed; the one that failed is not.
             raise StateError(f"the disk holding the state database {store.path} is full; "
@@ -890,7 +894,7 @@ def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now
                          "start afresh (what is in Drafts and Sent is not drafted again)") \
             from None
     finally:
-        structlog.contextvars.unbind_contextvars("cycle_id")
+        tlog.unbind_contextvars("cycle_id")
         store.close()
 
 
@@ -899,7 +903,7 @@ def _run(cfg: Config, store: Store, now: datetime, started: datetime, *, dry_run
     """The body of :func:`run_cycle`, with the store open."""
     cycle = Cycle(cfg, store, now, dry_run=dry_run, store_factory=store_factory,
                   backoff=backoff)
-    structlog.contextvars.bind_contextvars(cycle_id=cycle.result.run_id)
+    tlog.bind_contextvars(cycle_id=cycle.result.run_id)
     if not dry_run:
         with store.transaction():
             store.start_run(cycle.result.run_id, now, started)

@@ -18,11 +18,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import structlog
-
+from thankful import log as tlog
 from thankful.config import AccountConfig
 
-log = structlog.get_logger("thankful.idle")
+log = tlog.get_logger("thankful.idle")
 
 RENEW = 9 * 60.0  # seconds between IDLE renewals
 CHECK = 20.0  # seconds one idle_check waits: also how fast a stop is noticed

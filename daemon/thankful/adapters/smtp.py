@@ -20,9 +20,8 @@ import ssl
 from collections.abc import Callable
 from collections.abc import Iterator
 
-import structlog
-
 from thankful import crashpoints
+from thankful import log as tlog
 from thankful.adapters.secrets import KEYRING_SERVICE
 from thankful.adapters.secrets import get_secret
 from thankful.config import AccountConfig
@@ -34,7 +33,7 @@ from thankful.errors import PermanentSourceError
 from thankful.errors import SourceError
 from thankful.errors import TransientSourceError
 
-log = structlog.get_logger("thankful.smtp")
+log = tlog.get_logger("thankful.smtp")
 
 #: The source name in errors and logs, and the keyring entry of the password.
 SOURCE = "smtp"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Sequence
@@ -30,6 +31,12 @@ from thankful.core.rules import Signal
 from thankful.errors import StateError
 
 DB_NAME = "thankful.sqlite3"
+#: Every page of a state file is read when a process first opens it, and again after
+#: this many seconds in a process that keeps running (the daemon).
+CHECK_EVERY = 24 * 3600.0
+#: Cycles remembered in ``runs``, newest first (and always the latest ``now``): a year of
+#: a cycle every ten minutes would otherwise add 20 MB, read at every start.
+KEEP_RUNS = 1000
 #: What a damaged database raises mid-cycle (the service turns it into a StateError).
 DatabaseError = sqlite3.DatabaseError
 
@@ -92,6 +99,33 @@ def is_disk_full(exc: BaseException, where: Path | None = None) -> bool:
     return st.f_bavail * st.f_frsize < 256 * 1024
 
 
+#: path -> (device, inode, size, monotonic time) of the files found whole in this process.
+_CHECKED: dict[str, tuple[int, int, int, float]] = {}
+
+
+def _checked_lately(path: Path) -> bool:
+    """Whether this process found the file whole lately: the same file (not one moved
+    in since), no shorter (not cut), and within :data:`CHECK_EVERY`."""
+    seen = _CHECKED.get(str(path))
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return seen is not None and seen[:2] == (st.st_dev, st.st_ino) and st.st_size >= seen[2] \
+        and time.monotonic() - seen[3] < CHECK_EVERY
+
+
+def _mark_checked(path: Path) -> None:
+    with suppress(OSError):
+        st = os.stat(path)
+        _CHECKED[str(path)] = (st.st_dev, st.st_ino, st.st_size, time.monotonic())
+
+
+def distrust(path: Path) -> None:
+    """Check the file again the next time it is opened (it failed in use)."""
+    _CHECKED.pop(str(path), None)
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -129,14 +163,11 @@ class Store:
             self._conn.execute("PRAGMA busy_timeout = 30000")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
-            # A file damaged past its first page opens fine and fails mid-cycle: look
-            # at every page now.
-            check = self._conn.execute("PRAGMA quick_check").fetchone()
-            if check is None or check[0] != "ok":
-                raise sqlite3.DatabaseError(f"integrity check: {check[0] if check else '?'}")
+            self._check()
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self._conn.close()
+            distrust(self.path)
             if is_disk_full(exc, state_dir):
                 raise StateError(f"the disk holding the state database {self.path} is full; "
                                  "free some space (thankful tries again)") from None
@@ -144,6 +175,18 @@ class Store:
                 f"the state database {self.path} is unreadable ({exc}); move it aside to "
                 "start afresh (thankful will then re-read the history without drafting twice "
                 "what is already in Drafts or Sent)") from None
+
+    def _check(self) -> None:
+        """Read every page (PRAGMA quick_check): a file damaged past its first page opens
+        fine and would fail mid-cycle. Once per process and file, and daily in the
+        daemon: at 100,000 messages it costs more than the rest of a rescan with
+        nothing new."""
+        if _checked_lately(self.path):
+            return
+        check = self._conn.execute("PRAGMA quick_check").fetchone()
+        if check is None or check[0] != "ok":
+            raise sqlite3.DatabaseError(f"integrity check: {check[0] if check else '?'}")
+        _mark_checked(self.path)
 
     def _migrate(self) -> None:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
@@ -438,9 +481,14 @@ class Store:
 
     def finish_run(self, run_id: str, finished: datetime, ok: bool,
                    summary: dict[str, Any]) -> None:
-        """Record the end of a cycle with its counts and errors."""
+        """Record the end of a cycle with its counts and errors; forget the cycles before
+        the last :data:`KEEP_RUNS` (but never the latest ``now``, which the clock check
+        compares with)."""
         self._conn.execute("UPDATE runs SET finished = ?, ok = ?, summary = ? WHERE id = ?",
                            (finished.isoformat(), int(ok), json.dumps(summary), run_id))
+        self._conn.execute(
+            "DELETE FROM runs WHERE started < (SELECT started FROM runs ORDER BY started DESC "
+            "LIMIT 1 OFFSET ?) AND now < (SELECT MAX(now) FROM runs)", (KEEP_RUNS - 1,))
 
     def last_run(self) -> dict[str, Any] | None:
         """The newest finished cycle."""
