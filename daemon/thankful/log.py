@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from contextvars import ContextVar
 from typing import Any
 
@@ -53,6 +54,7 @@ def _set_up(numeric: int, stream: Any) -> None:
 
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        _merge_early_context,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
@@ -79,18 +81,29 @@ def _set_up(numeric: int, stream: Any) -> None:
                             renderer],
                 foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
             ))
+
+
+def _merge_early_context(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    """What was bound before structlog was imported, in this thread's context (a
+    processor: set-up may happen in another thread, which cannot see it)."""
     early = _early_context.get()
     if early:
-        structlog.contextvars.bind_contextvars(**early)
-        _early_context.set(None)
+        for key, value in early.items():
+            event.setdefault(key, value)
+    return event
+
+
+_setting_up = threading.Lock()
 
 
 def _ensure() -> None:
-    """Import structlog and set it up as configured, if that is still pending."""
+    """Import structlog and set it up as configured, if that is still pending (once,
+    and no thread logs through structlog before it is done)."""
     global _pending
-    if _pending is not None:
-        pending, _pending = _pending, None
-        _set_up(*pending)
+    with _setting_up:
+        if _pending is not None:
+            _set_up(*_pending)
+            _pending = None
 
 
 class _Handler(logging.StreamHandler[Any]):
@@ -131,8 +144,9 @@ class Logger:
         return Logger(self._name, {**self._context, **kw})
 
     def _log(self, level: int, method: str, event: str, kw: dict[str, Any]) -> Any:
-        if _pending is not None:
-            if level < _pending[0]:
+        pending = _pending  # read once: another thread may set up meanwhile
+        if pending is not None:
+            if level < pending[0]:
                 return None
             _ensure()
         if self._bound is None:

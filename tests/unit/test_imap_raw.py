@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from thankful.adapters.imap_raw import FetchAbortedError
+from thankful.adapters.imap_raw import Fetched
 from thankful.adapters.imap_raw import FetchRefusedError
 from thankful.adapters.imap_raw import internaldate
 from thankful.adapters.imap_raw import parse_fetch
@@ -255,3 +256,17 @@ def test_read_fetch_reads_what_imaplib_reads(seed: int) -> None:
         else:  # refused or broken: never data passed on as if the answer were whole
             assert got_typ != "OK" or got == want, stream
     assert agreed > 50
+
+
+def test_a_literal_first_in_the_item_list_keeps_its_name() -> None:
+    (f,) = parse_fetch([(b"1 (BODY[HEADER] {3}", b"A: "), b" UID 5 RFC822.SIZE 3)"])
+    assert f.uid == 5 and f.literals == {b"BODY[HEADER]": b"A: "}
+
+
+def test_hostile_item_lines_are_read_in_one_pass() -> None:
+    # Each of these made the name expression try every position to the end (hours at
+    # imaplib's megabyte line limit); now they are answered from the line's end.
+    for head in (b"1 (UID 5 " + b"x" * 500_000 + b"{3}", b"1 (" + b"BODY[ " * 100_000 + b"{3}",
+                 b"1 (" + b"a" * 500_000 + b" {3}", b"1 (" + b"BODY[ " * 100_000 + b" {3}"):
+        (f,) = parse_fetch([(head, b"abc"), b")"]) or [Fetched(uid=1)]
+        assert b"BODY[HEADER]" not in f.literals

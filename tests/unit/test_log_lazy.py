@@ -53,3 +53,17 @@ log.warning("after")
         ("after", "warning", None)]
     assert got[0]["account"] == "a" and got[0]["n"] == 1
     assert got[2]["logger"] == "imapclient" and all("timestamp" in g for g in got)
+
+
+def test_context_bound_early_survives_a_set_up_in_another_thread() -> None:
+    out = run("""
+import threading
+from thankful import log as tlog
+tlog.configure("info")
+tlog.bind_contextvars(cycle_id="c1")
+other = threading.Thread(target=lambda: tlog.get_logger("thankful.idle").info("watcher"))
+other.start(); other.join()
+tlog.get_logger("thankful.service").info("in_cycle")
+""")
+    got = {g["event"]: g.get("cycle_id") for g in lines(out.stderr)}
+    assert got == {"watcher": None, "in_cycle": "c1"}

@@ -132,7 +132,9 @@ def test_address_lists_are_read_as_the_parser_reads_them(seed: int) -> None:
     mailboxes = ['Jane Doe <jane@acme.com>', '"Doe, Jane" <jane@acme.com>', "jane@acme.com",
                  "=?utf-8?q?J=C3=BCrgen?= <j@x.de>", '"a@b.com" <evil@x.com>', "<bo@x.io>",
                  "jane@acme.com (Jane Doe)", "Maïa <maia@x.fr>", "  Foo   Bar <f@b.io> ",
-                 "undisclosed-recipients:;", "", "Team <team@acme.com>", "x", "a@b"]
+                 "undisclosed-recipients:;", "", "Team <team@acme.com>", "x", "a@b",
+                 "j@x.com <k@y.com>", "Jane [Acme] <j@a.com>", "Jane Q. Doe <j@a.com>",
+                 "O'Brien <o@b.ie>", "a@[10.0.0.1]", "Ana María <a@b.es>", "<a[b]@c.d>"]
     alphabet = 'ab@.<>" ,;:\\()=?\t\r\n\x00é'
     for _ in range(4000):
         if rng.random() < 0.7:

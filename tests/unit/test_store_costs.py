@@ -107,3 +107,20 @@ def test_past_cycles_are_forgotten_but_the_latest_clock(tmp_path: Path,
         assert st.latest_now() == NOW + timedelta(minutes=2, days=365)
         kept = [r[0] for r in st._conn.execute("SELECT id FROM runs ORDER BY started")]
     assert kept == ["r2", "r7", "r8", "r9", "r10", "r11"]
+
+
+def test_a_file_written_over_in_place_is_looked_at_again(tmp_path: Path,
+                                                         checks: list[str]) -> None:
+    db = _filled(tmp_path)
+    data = db.read_bytes()
+    with Store(tmp_path):  # as this process left it: not checked again
+        pass
+    assert quick_checks(checks) == 1
+    # Another program writes the same size back into the same file (a restore with
+    # cp, a sync tool): its pages are read again before use.
+    with open(db, "r+b") as fh:
+        fh.write(data)
+    os.utime(db, ns=(os.stat(db).st_atime_ns, os.stat(db).st_mtime_ns + 1_000_000))
+    with Store(tmp_path):
+        pass
+    assert quick_checks(checks) == 2

@@ -607,16 +607,19 @@ class ImapStore:
             doing, items = f"reading headers in {folder}", \
                 f"(UID INTERNALDATE RFC822.SIZE {PEEK}[HEADER])"
             tag = self._fetch_send(doing, chunks[0], items) if chunks else None
+            sent_on = self._client
             try:
                 for k, chunk in enumerate(chunks):
-                    data, tag = self._fetch_answer(doing, tag), None
+                    # The tag is forgotten first: a refused answer is read whole already.
+                    pending, tag = tag, None
+                    data = self._fetch_answer(doing, pending)
                     if k + 1 < len(chunks):
                         # The next thousand is asked for before this one is judged: the
                         # server reads them meanwhile (pipelining, RFC 3501 5.5).
                         tag = self._fetch_send(doing, chunks[k + 1], items)
                     yield self._headed(folder, prefix, chunk, parse_fetch(data), order)
             finally:
-                if tag is not None and self._client is not None:
+                if tag is not None and self._client is not None and self._client is sent_on:
                     # Left early: the answer asked for is read, so the session stays in step.
                     with contextlib.suppress(SourceError):
                         self._fetch_answer(doing, tag)

@@ -21,7 +21,10 @@ from dataclasses import field
 from datetime import date
 
 _START = re.compile(rb"^\d+ \(")
-_LITERAL_NAME = re.compile(rb"(BODY\[[^\]]*\](?:<\d+>)?|\S+) \{\d+\}$", re.IGNORECASE)
+# A name never starts with the "(" that opens the item list ("1 (BODY[HEADER] {3}").
+_LITERAL_NAME = re.compile(rb"(BODY\[[^\]]*\](?:<\d+>)?|[^\s(]\S*) \{\d+\}$", re.IGNORECASE)
+#: How far before its literal a name is looked for (real ones are under 100 bytes).
+_NAME_MAX = 1000
 _UID = re.compile(rb"\bUID (\d+)")
 _SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 _DATE = re.compile(rb'\bINTERNALDATE "([^"]*)"')
@@ -161,15 +164,19 @@ def _literal_name(head: bytes) -> tuple[bytes, int] | None:
     """The name of the literal that ends ``head`` (``... BODY[HEADER] {4444}``) and where
     it starts, as :data:`_LITERAL_NAME` finds it. The usual answers are read by hand:
     the expression tries every position of the line."""
-    i = head.rfind(b" {")
-    if i > 0 and head.endswith(b"}") and head[i + 2:-1].isdigit():
-        for name in _KNOWN_LITERALS:
-            start = i - len(name)
-            # The first "[" of the line is the name's: no other reading is possible.
-            if head[start - 1:start] == b" " and head[start:i].upper() == name \
-                    and head.find(b"[") == start + 4:
-                return name, start
-    m = _LITERAL_NAME.search(head)
+    line = head[:-1] if head.endswith(b"\n") else head  # "$" also matches before one
+    i = line.rfind(b" {")
+    if i <= 0 or not line.endswith(b"}") or not line[i + 2:-1].isdigit():
+        return None  # no literal ends the line: the expression cannot match either
+    for name in _KNOWN_LITERALS:
+        start = i - len(name)
+        # The first "[" of the line is the name's: no other reading is possible.
+        if start > 0 and head[start - 1:start] in (b" ", b"(") \
+                and head[start:i].upper() == name and head.find(b"[") == start + 4:
+            return name, start
+    # Anything else by the expression, over the end of the line only: it tries every
+    # position, each up to the end (a hostile line of a megabyte would take hours).
+    m = _LITERAL_NAME.search(head, max(0, i - _NAME_MAX))
     return (m.group(1).upper(), m.start(1)) if m else None
 
 

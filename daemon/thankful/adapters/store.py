@@ -99,26 +99,39 @@ def is_disk_full(exc: BaseException, where: Path | None = None) -> bool:
     return st.f_bavail * st.f_frsize < 256 * 1024
 
 
-#: path -> (device, inode, size, monotonic time) of the files found whole in this process.
-_CHECKED: dict[str, tuple[int, int, int, float]] = {}
+#: path -> (device, inode, size, mtime, monotonic time of the check) of the files found
+#: whole in this process, as this process last left them.
+_CHECKED: dict[str, tuple[int, int, int, int, float]] = {}
 
 
-def _checked_lately(path: Path) -> bool:
-    """Whether this process found the file whole lately: the same file (not one moved
-    in since), no shorter (not cut), and within :data:`CHECK_EVERY`."""
-    seen = _CHECKED.get(str(path))
+def _stamp(path: Path) -> tuple[int, int, int, int] | None:
     try:
         st = os.stat(path)
     except OSError:
-        return False
-    return seen is not None and seen[:2] == (st.st_dev, st.st_ino) and st.st_size >= seen[2] \
-        and time.monotonic() - seen[3] < CHECK_EVERY
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _mark_checked(path: Path) -> None:
-    with suppress(OSError):
-        st = os.stat(path)
-        _CHECKED[str(path)] = (st.st_dev, st.st_ino, st.st_size, time.monotonic())
+def _checked_lately(path: Path) -> bool:
+    """Whether this process found the file whole lately and it is as this process left
+    it: the same file, not written since by anyone else (size and mtime unchanged), and
+    within :data:`CHECK_EVERY`."""
+    seen = _CHECKED.get(str(path))
+    return seen is not None and _stamp(path) == seen[:4] \
+        and time.monotonic() - seen[4] < CHECK_EVERY
+
+
+def _mark_checked(path: Path, checked_at: float | None = None) -> None:
+    stamp = _stamp(path)
+    if stamp is not None:
+        _CHECKED[str(path)] = (*stamp, time.monotonic() if checked_at is None else checked_at)
+
+
+def _left(path: Path) -> None:
+    """The file as this process leaves it (its own writes are not another's)."""
+    seen = _CHECKED.get(str(path))
+    if seen is not None:
+        _mark_checked(path, seen[4])
 
 
 def distrust(path: Path) -> None:
@@ -205,6 +218,7 @@ class Store:
         if self._dry and self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
         self._conn.close()
+        _left(self.path)
 
     def __enter__(self) -> Store:
         return self

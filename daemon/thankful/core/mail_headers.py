@@ -335,9 +335,12 @@ def addresses(msg: Headers, name: str, problem: Problem = _ignore) -> tuple[Addr
 #: One mailbox in its usual forms, ``Name <a@b>`` and ``a@b``. The runs of blanks are
 #: possessive and only short values are tried (:data:`_SIMPLE_MAX`): thousands of blanks
 #: (a field of folded empty lines) cost the expression no backtracking.
+#: A display name with "@" or brackets ("j@x.com <k@y.com>", "Jane [Acme] <...>") is
+#: left to the full parser, which reads such names as addresses and domain literals.
 _SIMPLE_MAILBOX = re.compile(
-    r'[ \t]*+(?:"?([^"<>,;:\\()]*?)"?[ \t]*+)?<([^<>@\s,;:"\\()]+@[^<>@\s,;:"\\()]+)>'
-    r'[ \t]*+|[ \t]*+([^<>@\s,;:"\\()]+@[^<>@\s,;:"\\()]+)[ \t]*+')
+    r'[ \t]*+(?:"?([^"<>,;:\\()@\[\]]*?)"?[ \t]*+)?'
+    r'<([^<>@\s,;:"\\()\[\]]+@[^<>@\s,;:"\\()\[\]]+)>[ \t]*+'
+    r'|[ \t]*+([^<>@\s,;:"\\()\[\]]+@[^<>@\s,;:"\\()\[\]]+)[ \t]*+')
 _SIMPLE_MAX = 400
 
 
