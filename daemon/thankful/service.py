@@ -440,13 +440,8 @@ class Cycle:
             seen = glance(headed.head)
             if seen is not None and not seen.is_thankful:  # the usual case, and quick
                 action, why = triage_glance(seen, identity)
-            else:
-                try:
-                    head = triage_headers(headed.head)
-                except Exception as exc:
-                    flog.warning("message_skipped", ident=ident,
-                                 reason=f"headers could not be parsed: {type(exc).__name__}")
-                    return (ident, "error", type(exc).__name__)
+            else:  # thankful's own, or a block the glance could not read
+                head = triage_headers(headed.head)  # never raises
                 if head.is_thankful:
                     slot = head.headers.get("x-thankful-reminder")
                     if slot and not self.store.reminder_delivered(slot):

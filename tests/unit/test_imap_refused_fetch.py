@@ -5,13 +5,13 @@ loopback)."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from scripted_imap import ScriptedImap
 from thankful.adapters.imap import ImapStore
 from thankful.config import load
 from thankful.errors import SourceError
@@ -30,46 +30,27 @@ CANNED = {
 }
 
 
-class Server:
-    """Answers what a survey sends; refuses every UID FETCH; records the verbs."""
-
-    def __init__(self) -> None:
-        self.verbs: list[str] = []
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self) -> None:
-        conn, _ = self.sock.accept()
-        with conn, conn.makefile("rb") as rf:
-            conn.sendall(GREETING + b"\r\n")
-            for line in rf:
-                words = line.decode().split()
-                tag, verb = words[0], words[1].upper()
-                if verb == "UID":
-                    verb = words[2].upper()
-                    if verb == "FETCH":
-                        self.verbs.append("UID FETCH")
-                        conn.sendall(b"* 1 FETCH (UID 1 RFC822.SIZE 3 BODY[HEADER] {3}\r\n"
-                                     b"A: )\r\n" + tag.encode()
-                                     + b" NO Some messages could not be FETCHed\r\n")
-                        continue
-                self.verbs.append(verb)
-                if verb == "LOGOUT":
-                    conn.sendall(b"* BYE bye\r\n" + tag.encode() + b" OK done\r\n")
-                    return
-                extra = b" [READ-ONLY]" if verb == "EXAMINE" else b""
-                conn.sendall(CANNED.get(verb, b"") + tag.encode() + b" OK" + extra + b" done\r\n")
+def _answer(tag: str, verb: str, words: list[str]) -> bytes | None:
+    """What a survey sends, answered; every UID FETCH refused after one message."""
+    if verb == "LOGOUT":
+        return None
+    if verb == "UID FETCH":
+        return (b"* 1 FETCH (UID 1 RFC822.SIZE 3 BODY[HEADER] {3}\r\nA: )\r\n"
+                + tag.encode() + b" NO Some messages could not be FETCHed\r\n")
+    canned = CANNED.get(verb.removeprefix("UID "), b"")
+    extra = b" [READ-ONLY]" if verb == "EXAMINE" else b""
+    return canned + tag.encode() + b" OK" + extra + b" done\r\n"
 
 
 @pytest.fixture
-def server() -> Server:
-    return Server()
+def server() -> Iterator[ScriptedImap]:
+    s = ScriptedImap(GREETING, _answer)
+    yield s
+    s.close()
 
 
 def test_a_refused_header_fetch_fails_at_once_and_keeps_the_session(
-        server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        server: ScriptedImap, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("THANKFUL_TEST_PW", "pw")
     cfg = tmp_path / "config.toml"
     cfg.write_text(f"""state_dir = "{tmp_path / 'state'}"
@@ -97,4 +78,5 @@ password_env = "THANKFUL_TEST_PW"
     # In step: the next command gets its own answer on the same connection.
     assert store.token("Sent") == "7:3:2"
     store.close()
-    assert server.verbs.count("UID FETCH") == 1 and server.verbs[-1] == "LOGOUT"
+    server.close()
+    assert server.commands.count("UID FETCH") == 1 and server.commands[-1] == "LOGOUT"

@@ -357,18 +357,24 @@ def _pairs(value: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def _simple(value: str) -> tuple[str, str] | None:
+    """(raw display name, address) of a value that is one usual mailbox, as
+    :func:`addresses` would read it; None for anything else."""
+    m = _SIMPLE_MAILBOX.fullmatch(value) if len(value) <= _SIMPLE_MAX else None
+    if m is None:
+        return None
+    email = clean_header_text(m.group(2) or m.group(3), 320).lower()
+    return (m.group(1) or "", email) if _EMAIL_OK.fullmatch(email) else None
+
+
 def first_address(msg: Headers, name: str, problem: Problem = _ignore) -> Address | None:
     """The first mailbox of an address header, as :func:`addresses` reads it, but
     without the full address parser for the usual ``Name <a@b>`` and bare ``a@b``."""
     values = raw_values(msg, name)
-    if values and len(values[0]) <= _SIMPLE_MAX:
-        m = _SIMPLE_MAILBOX.fullmatch(values[0])
-        if m:
-            email = clean_header_text(m.group(2) or m.group(3), 320).lower()
-            if _EMAIL_OK.fullmatch(email):
-                disp = clean_header_text(decode_unstructured(m.group(1) or "", problem),
-                                         200).strip("\"' ")
-                return Address(name=disp, email=email)
+    hit = _simple(values[0]) if values else None
+    if hit is not None:
+        disp = clean_header_text(decode_unstructured(hit[0], problem), 200).strip("\"' ")
+        return Address(name=disp, email=hit[1])
     found = addresses(msg, name, problem)
     return found[0] if found else None
 
@@ -376,12 +382,9 @@ def first_address(msg: Headers, name: str, problem: Problem = _ignore) -> Addres
 def first_email(values: list[str]) -> str:
     """The address of :func:`first_address` of a header with these raw values ("" when
     none), without decoding the display name: what a scan judges a sender by."""
-    if values and len(values[0]) <= _SIMPLE_MAX:
-        m = _SIMPLE_MAILBOX.fullmatch(values[0])
-        if m:
-            email = clean_header_text(m.group(2) or m.group(3), 320).lower()
-            if _EMAIL_OK.fullmatch(email):
-                return email
+    hit = _simple(values[0]) if values else None
+    if hit is not None:
+        return hit[1]
     found = addresses(HeaderIndex([("from", v) for v in values]), "from")
     return found[0].email if found else ""
 
