@@ -169,14 +169,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
     else:
         # While the daemon runs a cycle, wait for it rather than fail at once.
         with StateLock(cfg.state_dir, wait=60):
-            result = run_cycle(cfg, now, explicit_now=args.now is not None)
+            result = run_cycle(cfg, now, explicit_now=args.now is not None, quiet_notes=False)
     _print_cycle(result, cfg)
     return EXIT_OK if result.ok else EXIT_FAILURE
 
 
 def _print_cycle(result: Any, cfg: Config, *, verbose: bool = False) -> None:
-    from thankful import report
-
     tz = cfg.identity.tz
     head = "Dry run (nothing written)" if result.dry_run else "Cycle"
     print(f"{head} at {result.now.astimezone(tz).strftime('%a %-d %b %Y %H:%M %Z')}: "
@@ -184,20 +182,28 @@ def _print_cycle(result: Any, cfg: Config, *, verbose: bool = False) -> None:
           f"{result.counts.get('calendar_files_read', 0)} calendar file(s) read.")
     for source, message in result.errors:
         print(f"  error in {source}: {message}")
+    if result.quiet_lines is not None:
+        # A quiet cycle: nothing the notes depend on changed, and neither did they.
+        if result.quiet_lines:
+            print("\n".join(result.quiet_lines))
+        return
+    from thankful import report
+
     if verbose and result.applications:
         print("\nApplications found:")
         print("\n".join(report.applications_text(result.applications, tz)))
-    shown = [n for n in result.notes if n.state not in ("done", "dismissed", "expired")]
-    if shown:
-        print("\nWho is owed a thank-you note, and why:")
-        print("\n".join(report.notes_text(shown, tz)))
+    need = result.plan.need_address if result.plan is not None else ()
+    lines = report.cycle_lines(result.notes, (), tz)
+    if lines:
+        print("\n".join(lines))
     if result.drafts:
         verb = "would be written" if result.dry_run else "written"
         print(f"\nDrafts {verb}: {len(result.drafts)}")
         for d in result.drafts:
             print(f"  to {d.to}: {d.subject!r}  ({d.account}/{d.folder})")
-    for n in result.plan.need_address:
-        print(f"\n  No address for {n.recipient.name} [{n.id}]: the reminder asks you for it.")
+    lines = report.cycle_lines((), need, tz)
+    if lines:
+        print("\n".join(lines))
     if result.reminder:
         import email
         import email.policy

@@ -83,13 +83,11 @@ class Daemon:
         self.cycle_started = time.monotonic()
         try:
             result = run_cycle(cfg, datetime.now(cfg.identity.tz).replace(microsecond=0),
-                               backoff=True)
+                               backoff=True, quiet_notes=False)
             if self.state_health is not None:
                 log.info("state_recovered", failures=self.state_health.failures)
                 self.state_health = None
-            states: dict[str, int] = {}
-            for n in result.notes:
-                states[n.state] = states.get(n.state, 0) + 1
+            states = result.note_states
             status = (f"last cycle {datetime.now(cfg.identity.tz):%H:%M}: "
                       f"{'ok' if result.ok else f'{len(result.errors)} source(s) failed'}; "
                       f"{states.get('ready', 0) + states.get('drafted', 0)} note(s) open")

@@ -70,6 +70,18 @@ def notes_text(notes: Iterable[Note], tz: ZoneInfo) -> list[str]:
     return out
 
 
+def cycle_lines(notes: Iterable[Note], need_address: Iterable[Note], tz: ZoneInfo) -> list[str]:
+    """What ``thankful scan`` prints of a cycle's notes: who is owed what and why, and
+    the notes that wait for an address."""
+    out = []
+    shown = [n for n in notes if n.state not in ("done", "dismissed", "expired")]
+    if shown:
+        out += ["", "Who is owed a thank-you note, and why:", *notes_text(shown, tz)]
+    for n in need_address:
+        out += ["", f"  No address for {n.recipient.name} [{n.id}]: the reminder asks you for it."]
+    return out
+
+
 def _why(n: Note) -> str:
     role = n.recipient.role.replace("_", " ")
     if n.occasion == "phone_screen":

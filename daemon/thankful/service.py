@@ -10,8 +10,6 @@ nothing is ever written twice.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import itertools
 import os
 import random
@@ -23,9 +21,11 @@ from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
 
+from thankful import __version__
 from thankful import backoff
 from thankful import log as tlog
 from thankful.adapters.ics_files import CalendarSource
@@ -36,31 +36,8 @@ from thankful.adapters.store import distrust
 from thankful.adapters.store import is_disk_full
 from thankful.config import AccountConfig
 from thankful.config import Config
-from thankful.core import serde
-from thankful.core.compose import TEMPLATE_NAMES
-from thankful.core.compose import ComposeError
-from thankful.core.compose import Template
-from thankful.core.compose import build_draft
-from thankful.core.compose import build_reminder
-from thankful.core.compose import message_id
-from thankful.core.compose import parse_template
-from thankful.core.model import CalEvent
-from thankful.core.model import Identity
-from thankful.core.model import MailItem
-from thankful.core.model import ParsedCalendar
-from thankful.core.plan import Plan
-from thankful.core.plan import Writer
-from thankful.core.plan import plan as make_plan
-from thankful.core.rules import Application
-from thankful.core.rules import Note
-from thankful.core.rules import Outgoing
-from thankful.core.rules import Policy
-from thankful.core.rules import Signal
-from thankful.core.rules import ThreadRef
-from thankful.core.rules import company_key
-from thankful.core.rules import derive
-from thankful.core.rules import note_hash
-from thankful.core.rules import short_id
+from thankful.core.ids import note_hash
+from thankful.core.ids import short_id
 from thankful.errors import PermanentSourceError
 from thankful.errors import SourceError
 from thankful.errors import StateError
@@ -69,6 +46,21 @@ from thankful.ports import Entry
 from thankful.ports import Headed
 from thankful.ports import MailStore
 from thankful.ports import Survey
+
+if TYPE_CHECKING:
+    # The core is imported where it is used: a cycle with nothing new (the daemon's
+    # usual cycle, every timer run) needs none of it (see Cycle.quiet).
+    from thankful.core.compose import Template
+    from thankful.core.model import CalEvent
+    from thankful.core.model import Identity
+    from thankful.core.model import MailItem
+    from thankful.core.model import ParsedCalendar
+    from thankful.core.plan import Plan
+    from thankful.core.plan import Writer
+    from thankful.core.rules import Application
+    from thankful.core.rules import Note
+    from thankful.core.rules import Policy
+    from thankful.core.rules import ThreadRef
 
 log = tlog.get_logger("thankful.service")
 
@@ -79,16 +71,29 @@ CALENDAR_PAST = timedelta(days=180)
 CALENDAR_AHEAD = timedelta(days=60)
 
 
+def _addresses(cfg: Config) -> frozenset[str]:
+    return frozenset(cfg.identity.addresses) | {a.address for a in cfg.accounts}
+
+
+def identity_mark(cfg: Config) -> str:
+    """Who "you" are, as far as judging a message goes: the addresses and employers."""
+    return short_id("|".join([*sorted(_addresses(cfg)), "#",
+                              *sorted(frozenset(cfg.identity.employer_domains))]))
+
+
 def identity_of(cfg: Config) -> Identity:
     """The core's view of the user."""
-    addresses = set(cfg.identity.addresses) | {a.address for a in cfg.accounts}
-    return Identity(name=cfg.identity.name, addresses=frozenset(addresses),
+    from thankful.core.model import Identity
+
+    return Identity(name=cfg.identity.name, addresses=_addresses(cfg),
                     employer_domains=frozenset(cfg.identity.employer_domains),
                     timezone=cfg.identity.tz)
 
 
 def policy_of(cfg: Config) -> Policy:
     """The core's view of ``[etiquette]``."""
+    from thankful.core.rules import Policy
+
     e = cfg.etiquette
     return Policy(ready_after=timedelta(hours=e.ready_after_hours),
                   due_working_days=e.due_working_days, offer_due=timedelta(days=e.offer_due_days),
@@ -99,6 +104,9 @@ def policy_of(cfg: Config) -> Policy:
 
 def load_templates(cfg: Config) -> dict[str, tuple[Template, ...]]:
     """The bundled templates, each overridden by a file of the same name next to the config."""
+    from thankful.core.compose import TEMPLATE_NAMES
+    from thankful.core.compose import parse_template
+
     bundled = Path(__file__).parent / "templates"
     out = {}
     for name in TEMPLATE_NAMES:
@@ -149,9 +157,16 @@ class CycleResult:
     counts: dict[str, int] = field(default_factory=dict)
     applications: tuple[Application, ...] = ()
     notes: tuple[Note, ...] = ()
-    plan: Plan = field(default_factory=Plan)
+    #: None until the notes are derived, and in a quiet cycle.
+    plan: Plan | None = None
     drafts: list[WrittenDraft] = field(default_factory=list)
     reminder: tuple[str, bytes] | None = None  # (where, message)
+    #: How many notes are in each state (in a quiet cycle, as the last full one left them).
+    note_states: dict[str, int] = field(default_factory=dict)
+    #: A quiet cycle's report: nothing the notes depend on changed since the last full
+    #: cycle, so they were not derived again and this is what that cycle reported of
+    #: them (:func:`thankful.report.cycle_lines`). None in a full cycle.
+    quiet_lines: tuple[str, ...] | None = None
 
     @property
     def ok(self) -> bool:
@@ -164,6 +179,8 @@ class CycleResult:
 
 
 def _thread(item: MailItem) -> ThreadRef:
+    from thankful.core.rules import ThreadRef
+
     people = {a.email for a in (*item.to, *item.cc, *item.reply_to) if a.email}
     if item.sender and item.sender.email:
         people.add(item.sender.email)
@@ -197,12 +214,13 @@ class Cycle:
 
     def __init__(self, cfg: Config, store: Store, now: datetime, *, dry_run: bool,
                  store_factory: Callable[[AccountConfig], MailStore],
-                 backoff: bool = False) -> None:
+                 backoff: bool = False, quiet_notes: bool = True) -> None:
         self.cfg = cfg
+        self.quiet_notes = quiet_notes
         self.store = store
         self.now = now
         self.dry_run = dry_run
-        self.identity = identity_of(cfg)
+        self._identity: Identity | None = None
         # 12 random hex digits, as uuid4's first twelve (the uuid module loads platform).
         self.result = CycleResult(run_id=os.urandom(6).hex(), now=now, dry_run=dry_run)
         self.mail: dict[str, MailStore] = {}
@@ -216,6 +234,13 @@ class Cycle:
         self.tried: set[str] = set()
         self.skipped: set[str] = set()
         self.failed_now: set[str] = set()
+
+    @property
+    def identity(self) -> Identity:
+        """The core's view of the user (made on first use: a quiet cycle needs none)."""
+        if self._identity is None:
+            self._identity = identity_of(self.cfg)
+        return self._identity
 
     def fail(self, source: str, message: str, *, must_act: bool = False) -> None:
         """Record a failed source; the others go on.
@@ -277,13 +302,78 @@ class Cycle:
                 log.info("source_recovered", source=source, failures=old.failures,
                          failing_for=str(_wall() - since).split(".")[0] if since else None)
 
+    # --- quiet cycles ------------------------------------------------------------------
+
+    def quiet(self) -> dict[str, Any] | None:
+        """The licence of the last full cycle, if this cycle would derive what it did.
+
+        It holds while nothing the rules read has changed (the store drops it on any
+        such change: new detections, Sent, Drafts, a user's command), every source was
+        read this cycle, the config and thankful are the same, and no note's time has
+        come (:func:`thankful.core.rules.next_change`, the next reminder period).
+        """
+        if self.dry_run or self.result.errors or self.skipped or self.cfg.tasks is not None:
+            return None
+        licence = self.store.quiet()
+        if licence is None or licence.get("key") != _licence_key(self.cfg):
+            return None
+        try:
+            since = datetime.fromisoformat(licence["since"])
+            until = licence["until"] and datetime.fromisoformat(licence["until"])
+            lines = tuple(str(line) for line in licence["lines"])
+            states = {str(k): int(v) for k, v in licence["notes"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        if self.now < since or (until and self.now >= until):
+            return None
+        self.result.quiet_lines, self.result.note_states = lines, states
+        if self.quiet_notes:
+            self.result.notes = self._recorded_notes()
+        return licence
+
+    def _recorded_notes(self) -> tuple[Note, ...]:
+        """The notes as the last full cycle derived and recorded them."""
+        from thankful.core.rules import note_order
+        from thankful.core.serde import note_from_dict
+
+        records = self.store.note_records()
+        notes = []
+        for d in self.store.notes():
+            if d["state"] == "gone":
+                continue
+            rec = records[d["id"]]
+            notes.append(replace(note_from_dict(d), draft_hash=rec.draft_hash,
+                                 draft_missing_since=rec.draft_missing_since))
+        return tuple(sorted(notes, key=note_order))
+
+    def licence(self) -> dict[str, Any] | None:
+        """What lets the next cycles skip deriving the notes while nothing they read
+        changes: given only by a full cycle that read every source and had nothing to
+        write (a cycle after one that wrote sees what it wrote, and decides again)."""
+        plan = self.result.plan
+        if (self.dry_run or plan is None or plan.drafts or plan.reminder is not None
+                or self.result.errors or self.skipped or self.cfg.tasks is not None):
+            return None
+        from thankful import report
+        from thankful.core.plan import next_slot
+        from thankful.core.rules import next_change
+
+        notes = self.result.notes
+        until = next_change(notes, policy_of(self.cfg), self.now)
+        r = self.cfg.reminders
+        if r.enabled and any(n.open for n in notes):
+            slot = next_slot(self.now, self.identity.timezone, r.every_days)
+            until = slot if until is None else min(until, slot)
+        return {"key": _licence_key(self.cfg), "since": self.now.isoformat(),
+                "until": until.isoformat() if until else None, "notes": _states(notes),
+                "lines": report.cycle_lines(notes, plan.need_address, self.identity.timezone)}
+
     # --- mail ------------------------------------------------------------------------
 
     def _identity_changed(self) -> None:
         """When the user's addresses or employer change, every message and calendar is
         judged again: who "you" are decides what a message is."""
-        ident = self.identity
-        mark = short_id("|".join([*sorted(ident.addresses), "#", *sorted(ident.employer_domains)]))
+        mark = identity_mark(self.cfg)
         old = self.store.get_meta("identity")
         if old == mark:
             return
@@ -463,6 +553,8 @@ class Cycle:
         from thankful.core.classify import classify_message
         from thankful.core.parse_mail import parse_headers
         from thankful.core.parse_mail import parse_message
+        from thankful.core.rules import Signal
+        from thankful.core.rules import company_key
         from thankful.core.textdates import with_text_event
 
         big = size > MAX_MESSAGE_BYTES
@@ -514,6 +606,7 @@ class Cycle:
             return
         survey, known, token = surveyed
         from thankful.core.parse_mail import parse_headers
+        from thankful.core.rules import Outgoing
 
         rows = []
         for headed in self._new(acc, folder, survey):
@@ -579,6 +672,7 @@ class Cycle:
 
     def _calendar_file(self, source: str, src: CalendarSource, path: str, fp: str) -> None:
         from thankful.core.classify import classify_events
+        from thankful.core.rules import Signal
 
         self.result.bump("calendar_files_read")
         try:
@@ -618,6 +712,8 @@ class Cycle:
         A note never goes out from the current employer's address: such an account's
         drafts are from the user's first private address instead.
         """
+        from thankful.core.plan import Writer
+
         private = [a for a in self.cfg.identity.addresses if not self.identity.at_employer(a)]
         by_account = {}
         for a in self.cfg.accounts:
@@ -637,6 +733,10 @@ class Cycle:
 
     def decide(self) -> None:
         """Derive the notes and plan what to write."""
+        from thankful.core import serde
+        from thankful.core.plan import plan as make_plan
+        from thankful.core.rules import derive
+
         store = self.store
         first = store.get_meta("first_cycle_at")
         first_at = datetime.fromisoformat(first) if first else self.now
@@ -712,6 +812,12 @@ class Cycle:
 
     def execute(self) -> None:
         """Write the planned drafts and reminder (or, in a dry run, only build them)."""
+        from thankful.core.compose import ComposeError
+        from thankful.core.compose import build_draft
+        from thankful.core.compose import message_id
+        from thankful.core.rules import Outgoing
+
+        assert self.result.plan is not None
         templates = load_templates(self.cfg)
         for req in self.result.plan.drafts:
             writer = next((a for a in self.cfg.accounts if a.name == req.account), None)
@@ -786,6 +892,11 @@ class Cycle:
             self.result.bump(f"tasks_{what}", n)
 
     def _remind(self) -> None:
+        from thankful.core.compose import ComposeError
+        from thankful.core.compose import build_reminder
+        from thankful.core.compose import message_id
+
+        assert self.result.plan is not None
         req = self.result.plan.reminder
         if req is None or self.store.reminder_delivered(req.slot):
             return
@@ -842,19 +953,34 @@ class Cycle:
         self.result.bump("reminders_delivered")
 
 
+def _licence_key(cfg: Config) -> str:
+    """A quiet licence holds for the config and the thankful that gave it."""
+    return note_hash(f"{__version__}|{cfg!r}")
+
+
+def _states(notes: tuple[Note, ...]) -> dict[str, int]:
+    states: dict[str, int] = {}
+    for n in notes:
+        states[n.state] = states.get(n.state, 0) + 1
+    return states
+
+
 def _wall() -> datetime:
     """The real time (backoff is about time passing, whatever ``--now`` says)."""
     return datetime.now().astimezone()
 
 
 def _subject(data: bytes) -> str:
+    import email
+    import email.policy
+
     msg = email.message_from_bytes(data, policy=email.policy.default)
     return str(msg["Subject"] or "")
 
 
 def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now: bool = False,
               store_factory: Callable[[AccountConfig], MailStore] = open_mail_store,
-              backoff: bool = False) -> CycleResult:
+              backoff: bool = False, quiet_notes: bool = True) -> CycleResult:
     """Run one full cycle at ``now``; every source's failure is in ``result.errors``.
 
     With ``backoff`` (the daemon), a failing source is skipped until its next attempt
@@ -863,6 +989,13 @@ def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now
     The caller holds the state lock (:class:`~thankful.adapters.lock.StateLock`) unless
     this is a dry run. An ``explicit_now`` (``--now``) earlier than the last cycle is
     refused; the wall clock stepping back is only logged.
+
+    A cycle that finds nothing the notes depend on changed since a full cycle that had
+    nothing to write is quiet (:meth:`Cycle.quiet`): it reads every source as usual but
+    does not derive the notes again. ``result.quiet_lines`` is then set, and
+    ``result.notes`` holds the notes as recorded, or nothing with ``quiet_notes=False``
+    (the command line and the daemon, which need only ``note_states`` and the lines:
+    their quiet cycles then never import the core).
     """
     db_exists = (cfg.state_dir / "thankful.sqlite3").exists()
     store = Store(cfg.state_dir, readonly=dry_run and not db_exists)
@@ -877,7 +1010,7 @@ def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now
         if dry_run:
             store.begin_dry_run()
         return _run(cfg, store, now, started, dry_run=dry_run, store_factory=store_factory,
-                    backoff=backoff)
+                    backoff=backoff, quiet_notes=quiet_notes)
     except DatabaseError as exc:
         distrust(store.path)  # the next open reads every page again
         if is_disk_full(exc, cfg.state_dir):
@@ -894,29 +1027,33 @@ def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now
 
 
 def _run(cfg: Config, store: Store, now: datetime, started: datetime, *, dry_run: bool,
-         store_factory: Callable[[AccountConfig], MailStore], backoff: bool) -> CycleResult:
+         store_factory: Callable[[AccountConfig], MailStore], backoff: bool,
+         quiet_notes: bool) -> CycleResult:
     """The body of :func:`run_cycle`, with the store open."""
     cycle = Cycle(cfg, store, now, dry_run=dry_run, store_factory=store_factory,
-                  backoff=backoff)
+                  backoff=backoff, quiet_notes=quiet_notes)
     tlog.bind_contextvars(cycle_id=cycle.result.run_id)
     if not dry_run:
         with store.transaction():
             store.start_run(cycle.result.run_id, now, started)
+    quiet = None
     try:
         cycle.scan_accounts()
         cycle.scan_calendars()
-        cycle.decide()
-        cycle.execute()
-        if cfg.tasks is not None and not dry_run:
-            cycle.sync_tasks()
+        quiet = cycle.quiet()
+        if quiet is None:
+            cycle.decide()
+            cycle.execute()
+            if cfg.tasks is not None and not dry_run:
+                cycle.sync_tasks()
     finally:
         for ms in cycle.mail.values():
             ms.close()
     cycle.settle()
     res = cycle.result
-    states: dict[str, int] = {}
-    for n in res.notes:
-        states[n.state] = states.get(n.state, 0) + 1
+    if quiet is None:
+        res.note_states = _states(res.notes)
+    states = res.note_states
     failed = dict(res.errors)
     sources = {name: failed.get(name, "waiting to retry" if name in cycle.skipped else "ok")
                for name in [*(a.name for a in cfg.accounts), *(c.name for c in cfg.calendars)]}
@@ -924,8 +1061,13 @@ def _run(cfg: Config, store: Store, now: datetime, started: datetime, *, dry_run
                "errors": [f"{s}: {m}" for s, m in res.errors],
                "duration_ms": int((datetime.now().astimezone() - started).total_seconds()
                                   * 1000)}
+    if quiet is not None:
+        summary["quiet_since"] = quiet["since"]
     if not dry_run:
+        licence = cycle.licence() if quiet is None else None
         with store.transaction():
             store.finish_run(res.run_id, datetime.now().astimezone(), res.ok, summary)
+            if licence is not None:
+                store.set_quiet(licence)
     log.info("cycle_finished", dry_run=dry_run, ok=res.ok, **summary)
     return res

@@ -90,6 +90,7 @@ from thankful.adapters.store import Store
 from thankful.cli import main
 from thankful.core.classify import classify_events
 from thankful.core.classify import classify_message
+from thankful.core.ids import short_id
 from thankful.core.model import CalEvent
 from thankful.core.model import Identity
 from thankful.core.parse_mail import glance
@@ -103,7 +104,6 @@ from thankful.core.prefilter import triage
 from thankful.core.prefilter import triage_glance
 from thankful.core.rules import Signal
 from thankful.core.rules import company_key
-from thankful.core.rules import short_id
 from thankful.core.textdates import with_text_event
 from thankful.demo import write_search
 from thankful.demo_data import build_demo

@@ -16,8 +16,11 @@ pytestmark = pytest.mark.integration
 
 #: Loaded only when there is mail to read, a line to log or an IMAP account to reach.
 HEAVY = ("structlog", "asyncio", "uuid", "difflib", "imapclient", "keyring", "icalendar",
-         "thankful.core.parse_mail", "thankful.core.prefilter", "thankful.core.classify",
-         "thankful.adapters.smtp")
+         "mailbox", "email.policy", "thankful.core.parse_mail", "thankful.core.prefilter",
+         "thankful.core.classify", "thankful.adapters.smtp",
+         # A quiet cycle does not derive the notes: none of the core's rules is loaded.
+         "thankful.core.rules", "thankful.core.model", "thankful.core.plan",
+         "thankful.core.compose", "thankful.core.serde", "thankful.report")
 
 RUN = """
 import json, sys

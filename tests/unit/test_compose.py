@@ -23,12 +23,12 @@ from thankful.core.compose import build_draft
 from thankful.core.compose import build_reminder
 from thankful.core.compose import clean
 from thankful.core.compose import parse_template
+from thankful.core.ids import note_hash
 from thankful.core.model import Person
 from thankful.core.plan import Writer
 from thankful.core.plan import plan
 from thankful.core.rules import Note
 from thankful.core.rules import ThreadRef
-from thankful.core.rules import note_hash
 
 TZ = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 3, 4, 9, 0, tzinfo=TZ)

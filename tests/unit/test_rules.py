@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from thankful.core.ids import note_hash
 from thankful.core.model import Attendee
 from thankful.core.model import CalEvent
 from thankful.core.model import Detection
@@ -21,7 +22,6 @@ from thankful.core.rules import Signal
 from thankful.core.rules import add_working_days
 from thankful.core.rules import company_key
 from thankful.core.rules import derive
-from thankful.core.rules import note_hash
 
 TZ = ZoneInfo("Europe/Berlin")
 ME = Identity(name="Alex Morgan", addresses=frozenset({"alex@example.net"}),

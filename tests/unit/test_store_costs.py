@@ -1,5 +1,6 @@
-"""What opening the state costs a rescan: every page is read once per process and file
-(and daily), and the table of past cycles does not grow for ever."""
+"""What opening the state costs a rescan: every page is read once per file and day (a
+new process trusts the record the last one left beside the file, if the file is as it
+was left), and the table of past cycles does not grow for ever."""
 
 from __future__ import annotations
 
@@ -118,9 +119,70 @@ def test_a_file_written_over_in_place_is_looked_at_again(tmp_path: Path,
     assert quick_checks(checks) == 1
     # Another program writes the same size back into the same file (a restore with
     # cp, a sync tool): its pages are read again before use.
-    with open(db, "r+b") as fh:
-        fh.write(data)
-    os.utime(db, ns=(os.stat(db).st_atime_ns, os.stat(db).st_mtime_ns + 1_000_000))
+    written_over(db, data)
     with Store(tmp_path):
         pass
     assert quick_checks(checks) == 2
+
+
+def written_over(db: Path, data: bytes) -> None:
+    """The same bytes written back in place by another program, a moment later."""
+    with open(db, "r+b") as fh:
+        fh.write(data)
+    os.utime(db, ns=(os.stat(db).st_atime_ns, os.stat(db).st_mtime_ns + 1_000_000))
+
+
+def new_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a new process knows of checked files: only the record beside each."""
+    monkeypatch.setattr(store_mod, "_CHECKED", {})
+
+
+def test_a_new_process_trusts_the_record_the_last_one_left(
+        tmp_path: Path, checks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    db = _filled(tmp_path)
+    assert quick_checks(checks) == 1
+    record = tmp_path / (DB_NAME + store_mod.CHECKED_SUFFIX)
+    assert record.exists() and record.stat().st_mode & 0o777 == 0o600
+    for _ in range(3):  # each a timer's run: reads and writes, checks nothing
+        new_process(monkeypatch)
+        with Store(tmp_path) as st, st.transaction():
+            st.set_meta("k", os.urandom(8).hex())
+    assert quick_checks(checks) == 1
+    # Written by another program since: checked again.
+    new_process(monkeypatch)
+    written_over(db, db.read_bytes())
+    with Store(tmp_path):
+        pass
+    assert quick_checks(checks) == 2
+    # Failed in use: the record goes, and the next process checks.
+    distrust(db)
+    assert not record.exists()
+    new_process(monkeypatch)
+    with Store(tmp_path):
+        pass
+    assert quick_checks(checks) == 3
+
+
+def test_a_new_process_checks_a_day_after_the_last_check(
+        tmp_path: Path, checks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    _filled(tmp_path)
+    new_process(monkeypatch)
+    later = store_mod.time.time() + store_mod.CHECK_EVERY + 1
+    monkeypatch.setattr(store_mod.time, "time", lambda: later)
+    with Store(tmp_path):
+        pass
+    assert quick_checks(checks) == 2
+
+
+def test_a_file_damaged_behind_a_stale_record_is_caught(
+        tmp_path: Path, checks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    db = _filled(tmp_path)
+    data = bytearray(db.read_bytes())
+    data[4096 * 3:] = os.urandom(len(data) - 4096 * 3)
+    other = tmp_path / "copy"
+    other.write_bytes(bytes(data))
+    os.replace(other, db)  # another inode: the record does not match
+    new_process(monkeypatch)
+    with pytest.raises(StateError, match="unreadable"):
+        Store(tmp_path)
+    assert not (tmp_path / (DB_NAME + store_mod.CHECKED_SUFFIX)).exists()

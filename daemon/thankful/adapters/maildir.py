@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import mailbox
 import os
 import stat
 from collections.abc import Callable
@@ -216,6 +215,8 @@ class MaildirStore:
     # --- writing ---------------------------------------------------------------------
 
     def _add(self, folder: str, data: bytes, subdir: Literal["new", "cur"], flags: str) -> str:
+        import mailbox  # only to write: a scan with nothing new never loads it
+
         box = mailbox.Maildir(self.folder_path(folder), factory=None, create=False)
         msg = mailbox.MaildirMessage(data)
         msg.set_subdir(subdir)

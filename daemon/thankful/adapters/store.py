@@ -20,15 +20,17 @@ from contextlib import contextmanager
 from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from thankful import crashpoints
 from thankful.backoff import Health
-from thankful.core import serde
-from thankful.core.rules import NoteRecord
-from thankful.core.rules import Outgoing
-from thankful.core.rules import Signal
 from thankful.errors import StateError
+
+if TYPE_CHECKING:
+    from thankful.core.rules import NoteRecord
+    from thankful.core.rules import Outgoing
+    from thankful.core.rules import Signal
 
 DB_NAME = "thankful.sqlite3"
 #: Every page of a state file is read when a process first opens it, and again after
@@ -39,6 +41,15 @@ CHECK_EVERY = 24 * 3600.0
 KEEP_RUNS = 1000
 #: What a damaged database raises mid-cycle (the service turns it into a StateError).
 DatabaseError = sqlite3.DatabaseError
+
+#: The tables :func:`thankful.core.rules.derive` and the plan read (through the cycle):
+#: a change to any of them, by a cycle or by the user, ends the licence of
+#: :meth:`Store.set_quiet`.
+RULE_INPUTS = ("signals", "outgoing", "notes", "drafts", "reminders", "ignores", "health")
+_QUIET_TRIGGERS = "".join(
+    f"CREATE TRIGGER {table}_{event.lower()}_unquiet AFTER {event} ON {table} "
+    "BEGIN DELETE FROM meta WHERE key = 'quiet'; END;\n"
+    for table in RULE_INPUTS for event in ("INSERT", "UPDATE", "DELETE"))
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -76,6 +87,9 @@ MIGRATIONS: tuple[str, ...] = (
                         must_act INTEGER NOT NULL DEFAULT 0, failing_since TEXT,
                         last_told TEXT);
     """,
+    # 3: a quiet cycle's licence (``meta`` key ``quiet``, :meth:`Store.quiet`), taken
+    # back by any change to what the rules read
+    _QUIET_TRIGGERS,
 )
 
 
@@ -99,44 +113,85 @@ def is_disk_full(exc: BaseException, where: Path | None = None) -> bool:
     return st.f_bavail * st.f_frsize < 256 * 1024
 
 
-#: path -> (device, inode, size, mtime, monotonic time of the check) of the files found
-#: whole in this process, as this process last left them.
-_CHECKED: dict[str, tuple[int, int, int, int, float]] = {}
+#: path -> (device, inode, size, mtime, WAL size, monotonic time of the check) of the
+#: files found whole in this process, as this process last left them.
+_CHECKED: dict[str, tuple[int, int, int, int, int, float]] = {}
+#: Beside the database: the same record as left by the last process that closed it, so
+#: that a new process (a timer's ``thankful scan``) need not read every page again.
+CHECKED_SUFFIX = ".checked"
+
+Stamp = tuple[int, int, int, int, int]
 
 
-def _stamp(path: Path) -> tuple[int, int, int, int] | None:
+def _stamp(path: Path) -> Stamp | None:
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+    try:
+        wal = os.stat(f"{path}-wal").st_size  # left with pages by a crash, or in use
+    except OSError:
+        wal = 0
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, wal
+
+
+def _record(path: Path) -> Path:
+    return path.with_name(path.name + CHECKED_SUFFIX)
 
 
 def _checked_lately(path: Path) -> bool:
-    """Whether this process found the file whole lately and it is as this process left
-    it: the same file, not written since by anyone else (size and mtime unchanged), and
-    within :data:`CHECK_EVERY`."""
+    """Whether the file was found whole lately and is as the process that did so (or a
+    thankful process after it) left it: the same file, not written since by anyone else
+    (size and mtime unchanged, no pages left in its write-ahead log), and within
+    :data:`CHECK_EVERY`. Known from this process's memory, or from the record the last
+    process to close it left beside it."""
+    stamp = _stamp(path)
     seen = _CHECKED.get(str(path))
-    return seen is not None and _stamp(path) == seen[:4] \
-        and time.monotonic() - seen[4] < CHECK_EVERY
+    if seen is None:
+        try:
+            data = json.loads(_record(path).read_text(encoding="ascii"))
+            left, age = tuple(data["stamp"]), time.time() - float(data["checked"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        if stamp is None or left != stamp or not 0 <= age < CHECK_EVERY:
+            return False
+        _CHECKED[str(path)] = (*stamp, time.monotonic() - age)
+        return True
+    return stamp == seen[:5] and time.monotonic() - seen[5] < CHECK_EVERY
 
 
 def _mark_checked(path: Path, checked_at: float | None = None) -> None:
+    """Record the file as found whole (``checked_at``: when, on the monotonic clock)."""
     stamp = _stamp(path)
-    if stamp is not None:
-        _CHECKED[str(path)] = (*stamp, time.monotonic() if checked_at is None else checked_at)
+    if stamp is None:
+        return
+    now = time.monotonic()
+    at = now if checked_at is None else checked_at
+    _CHECKED[str(path)] = (*stamp, at)
+    record = _record(path)
+    tmp = record.with_name(record.name + ".tmp")
+    try:
+        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            json.dump({"stamp": stamp, "checked": time.time() - (now - at)}, fh)
+        os.replace(tmp, record)
+    except OSError:
+        with suppress(OSError):  # a full disk: the next process checks again
+            os.unlink(record)
 
 
 def _left(path: Path) -> None:
     """The file as this process leaves it (its own writes are not another's)."""
     seen = _CHECKED.get(str(path))
-    if seen is not None:
-        _mark_checked(path, seen[4])
+    if seen is not None and _stamp(path) != seen[:5]:
+        _mark_checked(path, seen[5])
 
 
 def distrust(path: Path) -> None:
     """Check the file again the next time it is opened (it failed in use)."""
     _CHECKED.pop(str(path), None)
+    with suppress(OSError):
+        os.unlink(_record(path))
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -208,9 +263,15 @@ class Store:
                              f"(schema {version}); upgrade thankful")
         for number in range(version, len(MIGRATIONS)):
             with self.transaction():
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        self._conn.execute(statement)
+                statement = ""
+                for piece in MIGRATIONS[number].split(";"):
+                    # A trigger's body holds semicolons: a statement ends where SQLite
+                    # says it is complete.
+                    statement += piece + ";"
+                    if sqlite3.complete_statement(statement):
+                        if statement.strip(" \n;"):
+                            self._conn.execute(statement)
+                        statement = ""
                 self._conn.execute(f"PRAGMA user_version = {number + 1}")
 
     def close(self) -> None:
@@ -264,6 +325,21 @@ class Store:
         """Set a value of the meta table."""
         self._conn.execute("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) "
                            "DO UPDATE SET value = excluded.value", (key, value))
+
+    def quiet(self) -> dict[str, Any] | None:
+        """The licence the last full cycle left (:meth:`set_quiet`), if nothing the rules
+        read has changed since."""
+        value = self.get_meta("quiet")
+        try:
+            data = json.loads(value) if value else None
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def set_quiet(self, licence: dict[str, Any]) -> None:
+        """Record that, until a table of :data:`RULE_INPUTS` changes, a cycle may skip
+        deriving the notes: what the licence holds is the service's business."""
+        self.set_meta("quiet", json.dumps(licence, separators=(",", ":")))
 
     # --- scan positions --------------------------------------------------------------
 
@@ -324,6 +400,8 @@ class Store:
 
     def put_signal(self, sig: Signal, status: str, review_id: str) -> None:
         """Store a detection: status ``active``, ``review``, ``accepted`` or ``rejected``."""
+        from thankful.core import serde
+
         old = self._conn.execute("SELECT status FROM signals WHERE ident = ?",
                                  (sig.ident,)).fetchone()
         if old and old[0] in ("accepted", "rejected"):
@@ -348,6 +426,9 @@ class Store:
 
     @staticmethod
     def _signal(r: sqlite3.Row) -> Signal:
+        from thankful.core import serde
+        from thankful.core.rules import Signal
+
         at = _dt(r["at"])
         assert at is not None
         return Signal(ident=r["ident"], at=at,
@@ -372,6 +453,8 @@ class Store:
     def put_outgoing(self, source: str, folder: str, kind: str, ident: str,
                      out: Outgoing) -> None:
         """Remember a message of Sent or Drafts."""
+        from thankful.core import serde
+
         self._conn.execute("INSERT OR REPLACE INTO outgoing VALUES(?, ?, ?, ?, ?)",
                            (source, folder, ident, kind,
                             json.dumps(serde.outgoing_to_dict(out))))
@@ -384,6 +467,8 @@ class Store:
 
     def outgoing(self, kind: str) -> list[Outgoing]:
         """Every remembered message of one kind (``sent`` or ``draft``)."""
+        from thankful.core import serde
+
         rows = self._conn.execute("SELECT data FROM outgoing WHERE kind = ?", (kind,))
         return [serde.outgoing_from_dict(json.loads(r[0])) for r in rows]
 
@@ -391,6 +476,8 @@ class Store:
 
     def note_records(self) -> dict[str, NoteRecord]:
         """What is remembered of every note."""
+        from thankful.core.rules import NoteRecord
+
         out = {}
         for r in self._conn.execute("SELECT * FROM notes"):
             out[r["id"]] = NoteRecord(
@@ -456,6 +543,8 @@ class Store:
     def unrecorded_drafts(self) -> list[tuple[str, Outgoing]]:
         """(account, draft) of thankful's drafts found in a Drafts folder that the drafts
         table does not know: saved just before a crash, before they were recorded."""
+        from thankful.core import serde
+
         recorded = {r[0] for r in self._conn.execute("SELECT hash FROM drafts")}
         rows = self._conn.execute("SELECT source, data FROM outgoing WHERE kind = 'draft'")
         found = [(r[0], serde.outgoing_from_dict(json.loads(r[1]))) for r in rows]

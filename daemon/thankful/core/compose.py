@@ -24,10 +24,10 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from zoneinfo import ZoneInfo
 
+from thankful.core.ids import note_hash
 from thankful.core.model import first_name
 from thankful.core.rules import Note
 from thankful.core.rules import ThreadRef
-from thankful.core.rules import note_hash
 
 TEMPLATE_NAMES = ("phone_screen", "interview", "offer_company", "offer_referrer", "pass_on")
 #: The marked place for the one specific thing the user remembers.

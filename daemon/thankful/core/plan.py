@@ -6,15 +6,17 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import replace
+from datetime import date
 from datetime import datetime
+from datetime import time
 from zoneinfo import ZoneInfo
 
 from thankful.core.compose import DraftRequest
 from thankful.core.compose import ReminderRequest
+from thankful.core.ids import short_id
 from thankful.core.rules import Note
 from thankful.core.rules import ThreadRef
 from thankful.core.rules import person_key
-from thankful.core.rules import short_id
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +54,14 @@ def reminder_slot(now: datetime, tz: ZoneInfo, every_days: int) -> str:
     day = now.astimezone(tz).date()
     start = day.toordinal() - (day.toordinal() % max(every_days, 1))
     return f"{every_days}d-{start}"
+
+
+def next_slot(now: datetime, tz: ZoneInfo, every_days: int) -> datetime:
+    """When the reminder period after the one ``now`` falls in starts (local midnight)."""
+    every = max(every_days, 1)
+    day = now.astimezone(tz).date()
+    start = day.toordinal() - (day.toordinal() % every) + every
+    return datetime.combine(date.fromordinal(start), time(), tzinfo=tz)
 
 
 def _variants(notes: Sequence[Note]) -> dict[str, int]:

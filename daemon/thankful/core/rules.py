@@ -8,7 +8,6 @@ reads a clock or a file: the same inputs give the same notes.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -20,6 +19,8 @@ from datetime import datetime
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from thankful.core.ids import note_hash
+from thankful.core.ids import short_id
 from thankful.core.model import CalEvent
 from thankful.core.model import Detection
 from thankful.core.model import Identity
@@ -172,16 +173,6 @@ class Derived:
 
     applications: tuple[Application, ...]
     notes: tuple[Note, ...]
-
-
-def note_hash(key: str) -> str:
-    """The opaque fixed-length value of an ``X-Thankful-Note`` header."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-
-
-def short_id(key: str) -> str:
-    """A short, stable id a person can type."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
 
 
 def company_key(name: str) -> str:
@@ -508,8 +499,13 @@ def derive(*, signals: Sequence[Signal], sent: Sequence[Outgoing], drafts: Seque
         for note in _raw_notes(app, identity.timezone, policy):
             notes.append(_state(note, records.get(note.id), sent, drafts, policy, now,
                                 first_cycle_at))
-    notes.sort(key=lambda n: (n.occasion_start, not n.is_referrer, n.application, n.id))
+    notes.sort(key=note_order)
     return Derived(applications=apps, notes=tuple(notes))
+
+
+def note_order(n: Note) -> tuple[datetime, bool, str, str]:
+    """The order :func:`derive` gives the notes in: by occasion, referrers first."""
+    return (n.occasion_start, not n.is_referrer, n.application, n.id)
 
 
 def _state(note: Note, rec: NoteRecord | None, sent: Sequence[Outgoing],
@@ -552,3 +548,22 @@ def _state(note: Note, rec: NoteRecord | None, sent: Sequence[Outgoing],
         return replace(note, state="history",
                        reason="older than the backfill window when thankful started")
     return replace(note, state="ready", reason="owed; a draft will be written")
+
+
+def next_change(notes: Iterable[Note], policy: Policy, now: datetime) -> datetime | None:
+    """The first moment after ``now`` at which :func:`derive`, given the same inputs,
+    would give one of ``notes`` (as it returned them at ``now``) another state; None
+    when only new inputs can change them.
+
+    A waiting note becomes ready (or history), an open or old one expires, and a draft
+    gone from Drafts is taken as dismissed once ``policy.draft_gone`` has passed. Done
+    and dismissed notes stay so.
+    """
+    moments: list[datetime] = []
+    for n in notes:
+        if n.state in ("done", "dismissed", "expired"):
+            continue
+        moments += [n.ready_at, n.expires_at]
+        if n.draft_missing_since is not None:
+            moments.append(n.draft_missing_since + policy.draft_gone)
+    return min((m for m in moments if m > now), default=None)
