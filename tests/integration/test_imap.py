@@ -246,14 +246,14 @@ class TestAppend:
     def test_lost_answer_is_searched_before_a_retry(self, imap_user: ImapUser,
                                                     stored: bool) -> None:
         store = opened(imap_user.account())
-        real = store._client.append
+        real = store._full().append
 
         def lost(*args: object, **kw: object) -> bytes:
             if stored:
                 real(*args, **kw)
             raise IMAPClientAbortError("socket error: EOF")
 
-        store._client.append = lost
+        store._full().append = lost
         ident = store.append_draft(mail(1, note=NOTE))
         store.close()
         uids = self.drafts(imap_user)
@@ -261,15 +261,15 @@ class TestAppend:
 
     def test_without_appenduid_a_search_confirms(self, imap_user: ImapUser) -> None:
         store = opened(imap_user.account())
-        real = store._client.append
-        store._client.append = lambda *a, **k: (real(*a, **k), b"Append completed.")[1]
+        real = store._full().append
+        store._full().append = lambda *a, **k: (real(*a, **k), b"Append completed.")[1]
         ident = store.append_draft(mail(1, note=NOTE))
         store.close()
         assert ident.endswith(f":{self.drafts(imap_user)[0]}")
 
     def test_ok_without_storing_is_not_a_draft(self, imap_user: ImapUser) -> None:
         store = opened(imap_user.account())
-        store._client.append = lambda *a, **k: b"Append completed."
+        store._full().append = lambda *a, **k: b"Append completed."
         with pytest.raises(TransientSourceError, match="it is not there"):
             store.append_draft(mail(1, note=NOTE))
         store.close()

@@ -233,3 +233,37 @@ def test_server_killed_mid_scan_ends_the_cycle_cleanly(tmp_path: Path) -> None:
 
 def test_server_killed_before_an_append_ends_the_cycle_cleanly(tmp_path: Path) -> None:
     _killed_mid_cycle(tmp_path, "append")
+
+
+def test_a_rescan_with_nothing_new_never_loads_imapclient(
+        tmp_path: Path, imap_user: ImapUser) -> None:
+    """As a timer runs it (a new process): LOGIN, LIST and a STATUS per folder through
+    imaplib alone, and a quiet cycle (no rules, no drafts)."""
+    import json
+    import subprocess
+    import sys
+
+    data = build_demo(NOW)
+    load_demo(imap_user, data)
+    path = write_config(tmp_path, imap_user, data)
+    heavy = ("imapclient", "thankful.core.rules", "thankful.core.compose", "email.parser")
+    script = ("import json, sys\nfrom thankful.cli import main\ncode = main(sys.argv[1:])\n"
+              f"print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))\n"
+              "sys.exit(code)\n")
+
+    def scan() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", script, "scan", "--once", "--now",
+                               NOW.isoformat(), "--config", str(path)], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    first = scan()  # drafts and a reminder: imapclient is needed to write them
+    assert first.returncode == 0, first.stderr
+    assert "imapclient" in json.loads(first.stdout.splitlines()[-1])
+    second = scan()  # reads what the first wrote
+    assert second.returncode == 0, second.stderr
+    quiet = scan()
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
+    assert json.loads(quiet.stdout.splitlines()[-1]) == []
+    # The same report as the cycle before, which derived the notes.
+    assert quiet.stdout.splitlines()[1:-1] == second.stdout.splitlines()[1:-1]
+    assert "Who is owed a thank-you note" in quiet.stdout

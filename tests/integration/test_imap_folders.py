@@ -37,23 +37,12 @@ OLD_EXCHANGE = [
 ]
 
 
-class Listing:
-    """The only call folder discovery makes; nothing else (CREATE!) exists here."""
-
-    def __init__(self, folders: list[Any]) -> None:
-        self.folders = folders
-
-    def list_folders(self) -> list[Any]:
-        return self.folders
-
-
 def store(listing: list[Any], **kw: Any) -> ImapStore:
     acc = AccountConfig(name="t", kind="imap", address="a@example.net",
                         imap=ImapSettings(host="imap.example.net", port=993,
                                           username="a@example.net"), **kw)
     s = ImapStore(acc)
-    s._client = Listing(listing)
-    s._find_folders()
+    s._find_folders(listing)  # what LIST said; no other command (CREATE!) can go out
     return s
 
 

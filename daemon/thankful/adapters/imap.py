@@ -1,4 +1,9 @@
-"""IMAP mail stores through imapclient: read without a trace, write only drafts. Adapter.
+"""IMAP mail stores: read without a trace, write only drafts. Adapter.
+
+A session logs in and asks LIST and STATUS through imaplib itself, and reads the
+survey's bulk FETCH with :mod:`imap_raw`; imapclient is put over the same connection
+only for what else a scan sends (EXAMINE, SEARCH, FETCH of whole messages, APPEND,
+IDLE). A rescan with nothing new thus never loads imapclient.
 
 Folders are opened with EXAMINE and read only with ``BODY.PEEK``: no flag ever moves.
 An ident is ``"UIDVALIDITY:UID"``, so a new UIDVALIDITY makes the folder new (its
@@ -29,24 +34,19 @@ from collections.abc import Sequence
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 from typing import TYPE_CHECKING
 from typing import Any
-
-from imapclient import IMAPClient
-from imapclient import SocketTimeout
-from imapclient.exceptions import CapabilityError
-from imapclient.exceptions import IMAPClientAbortError
-from imapclient.exceptions import IMAPClientError
-from imapclient.exceptions import LoginError
 
 from thankful import crashpoints
 from thankful import log as tlog
 from thankful.adapters.imap_raw import FetchAbortedError
 from thankful.adapters.imap_raw import Fetched
 from thankful.adapters.imap_raw import FetchRefusedError
+from thankful.adapters.imap_raw import encode_utf7
 from thankful.adapters.imap_raw import parse_fetch
+from thankful.adapters.imap_raw import parse_list
+from thankful.adapters.imap_raw import parse_status
+from thankful.adapters.imap_raw import quote
 from thankful.adapters.imap_raw import read_fetch
 from thankful.adapters.imap_raw import uid_set
 from thankful.adapters.secrets import get_secret
@@ -65,6 +65,11 @@ if TYPE_CHECKING:
     from thankful.config import AccountConfig
 
 log = tlog.get_logger("thankful.imap")
+
+#: What imaplib raises for a NO or BAD answer, and for a broken session (imapclient's
+#: IMAPClientError and IMAPClientAbortError are these very classes).
+_Refused = imaplib.IMAP4.error
+_Aborted = imaplib.IMAP4.abort
 
 #: How every message is read: BODY.PEEK, which never sets \\Seen (a guard: see
 #: tests/reliability/test_guards.py).
@@ -134,12 +139,57 @@ class _IMAP4(imaplib.IMAP4):
         super()._get_capabilities()  # type: ignore[misc]
 
 
-class _Client(IMAPClient):  # type: ignore[misc]  # imapclient has no type information
-    """IMAPClient over :class:`_IMAP4`."""
+def _adopt(imap: _IMAP4, *, tls: bool, starttls: bool, caps: frozenset[bytes],
+           timeout: tuple[float, float]) -> Any:
+    """An imapclient client over a session already connected and logged in through
+    imaplib (what a rescan with nothing new needs, it does without imapclient)."""
+    from imapclient import IMAPClient
+    from imapclient import SocketTimeout
 
-    def _create_IMAP4(self) -> _IMAP4:  # noqa: N802  (imapclient's name)
-        tls = (self.ssl_context or ssl.create_default_context()) if self.ssl else None
-        return _IMAP4(self.host, self.port, getattr(self._timeout, "connect", None), tls)
+    class Adopted(IMAPClient):  # type: ignore[misc]  # imapclient has no type information
+        def _create_IMAP4(self) -> _IMAP4:  # noqa: N802  (imapclient's name)
+            return imap
+
+    client = Adopted(imap.host, port=imap.port, ssl=tls,
+                     timeout=SocketTimeout(connect=timeout[0], read=timeout[1]))
+    client._starttls_done = starttls
+    client._cached_capabilities = tuple(sorted(caps))
+    client.normalise_times = False  # aware INTERNALDATEs
+    # imapclient turns on imaplib's protocol trace (debug = 5) and sends it to a
+    # logger; imaplib then formats the repr of every line and literal it reads, even
+    # when no one listens: half the time of a bulk FETCH. Only when someone does.
+    if not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
+        imap.debug = 0
+    return client
+
+
+def _trace(imap: _IMAP4) -> None:
+    """imaplib's protocol trace, to the ``imapclient.imaplib`` logger at debug level, as
+    imapclient sends it there: only when someone listens (formatting every line read
+    costs half the time of a bulk FETCH), and never a LOGIN's or AUTHENTICATE's words."""
+    trace = logging.getLogger("imapclient.imaplib")
+    if not trace.isEnabledFor(logging.DEBUG):
+        imap.debug = 0
+        return
+
+    def mesg(text: Any, secs: Any = None) -> None:
+        if isinstance(text, bytes):
+            text = text.decode("ascii", "ignore")
+        text = str(text)
+        for command in ("LOGIN", "AUTHENTICATE"):
+            if text.lstrip().startswith(">") and command in text.upper():
+                text = text[:text.upper().index(command)] + command + " **REDACTED**"
+                break
+        trace.debug(text)
+
+    imap.debug = 5
+    imap._mesg = mesg  # type: ignore[attr-defined]
+
+
+def _is_imapclient(exc: BaseException, name: str) -> bool:
+    """Whether ``exc`` is imapclient's exception of that name (imported only if used)."""
+    return any(c.__name__ == name and c.__module__.startswith("imapclient")
+               for c in type(exc).__mro__)
 
 
 class ImapStore:
@@ -156,9 +206,13 @@ class ImapStore:
         self._acc = acc
         self._s = acc.imap
         self._secret = secret
-        self._timeout = SocketTimeout(connect=connect_timeout, read=timeout)
+        self._timeout = (connect_timeout, timeout)
         self._sleep = sleep
+        #: The session through imaplib: logged in; LIST, STATUS, NOOP and the survey's
+        #: FETCHes go through it. ``_client``: imapclient over it, for the rest.
+        self._imap: _IMAP4 | None = None
         self._client: Any = None
+        self._starttls = False
         self._caps: frozenset[bytes] = frozenset()
         self._tls = ""
         self._folders: tuple[str, ...] = ()
@@ -213,13 +267,13 @@ class ImapStore:
         if isinstance(exc, ssl.SSLError):
             return PermanentSourceError(self.name, f"TLS with {where} failed ({exc.reason}); "
                                         "check port and security (tls or starttls)")
-        if isinstance(exc, CapabilityError):
+        if _is_imapclient(exc, "CapabilityError"):
             return PermanentSourceError(self.name, f"{where} does not offer {exc} (needed "
                                         f"for {doing}); check security and port")
-        if isinstance(exc, IMAPClientAbortError | OSError | EOFError):
+        if isinstance(exc, _Aborted | OSError | EOFError):
             return TransientSourceError(self.name, f"the connection to {where} was lost while "
                                         f"{doing}; will retry next cycle")
-        if isinstance(exc, IMAPClientError):
+        if isinstance(exc, _Refused):
             text = str(exc)
             if "[OVERQUOTA]" in text.upper() or "quota exceeded" in text.lower():
                 return PermanentSourceError(self.name, f"the mailbox on {s.host} is full (over "
@@ -232,7 +286,7 @@ class ImapStore:
             return PermanentSourceError(self.name, f"the server refused {doing}: {text[:200]}")
         return TransientSourceError(self.name, f"{type(exc).__name__} while {doing}")
 
-    def _connect_once(self) -> Any:
+    def _connect_once(self) -> _IMAP4:
         s = self._s
         if s.security == "none" and not is_loopback(s.host):
             raise PermanentSourceError(self.name, 'security = "none" is allowed only to '
@@ -242,21 +296,25 @@ class ImapStore:
         ctx = _tls_context(str(s.cafile) if s.cafile else None) \
             if s.security != "none" else None
         with self._io(f"connecting to {s.host}:{s.port}"):
-            client = _Client(s.host, port=s.port, ssl=s.security == "tls", ssl_context=ctx,
-                             timeout=self._timeout)
-        self._count(client)
+            imap = _IMAP4(s.host, s.port, self._timeout[0],
+                          ctx if s.security == "tls" else None)
+        self._count(imap)
+        _trace(imap)
         try:
             if s.security == "starttls":
+                assert ctx is not None
                 with self._io("starting TLS (STARTTLS)"):
-                    client.starttls(ctx)
+                    self._start_tls(imap, ctx)
+            # Connected: from now on each answer may take the read timeout.
+            imap.sock.settimeout(self._timeout[1])
         except SourceError:
             with contextlib.suppress(Exception):
-                client.shutdown()
+                imap.shutdown()
             raise
-        sock = client.socket()
-        # imapclient writes a command and its CRLF in two sends; with Nagle's algorithm
-        # the second waits for the server's (possibly delayed) ACK of the first: up to
-        # 40 ms on every SEARCH and APPEND, more than the command itself.
+        sock = imap.sock
+        # imaplib (and imapclient) write a command and its CRLF in two sends; with
+        # Nagle's algorithm the second waits for the server's (possibly delayed) ACK of
+        # the first: up to 40 ms on every SEARCH and APPEND, more than the command itself.
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if isinstance(sock, ssl.SSLSocket):
@@ -265,13 +323,18 @@ class ImapStore:
             self._tls = f"{how}, {sock.version()}, certificate verified against {ca}"
         else:
             self._tls = "no TLS (security = none, loopback only)"
-        client.normalise_times = False  # aware INTERNALDATEs
-        # imapclient turns on imaplib's protocol trace (debug = 5) and sends it to a
-        # logger; imaplib then formats the repr of every line and literal it reads, even
-        # when no one listens: half the time of a bulk FETCH. Only when someone does.
-        if not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
-            client._imap.debug = 0
-        return client
+        return imap
+
+    def _start_tls(self, imap: _IMAP4, ctx: ssl.SSLContext) -> None:
+        """STARTTLS through imaplib, as imapclient does it; the capabilities are then
+        asked for again (RFC 2595: nothing said before TLS is kept)."""
+        if "STARTTLS" not in imap.capabilities:
+            raise PermanentSourceError(self.name, f"{self._s.host}:{self._s.port} does not "
+                                       "offer STARTTLS; check security and port")
+        typ, data = imap.starttls(ssl_context=ctx)
+        if typ != "OK":
+            raise _Refused(f"STARTTLS failed: {data!r:.200}")
+        self._starttls = True
 
     def _connect(self) -> Any:
         """Connect, retrying a refused or dropped connection with backoff and jitter."""
@@ -284,12 +347,14 @@ class ImapStore:
                 self._sleep(0.5 * 2 ** attempt * (1 + random.random()))
         raise AssertionError("unreachable")
 
-    def _login(self, client: Any) -> None:
+    def _login(self, imap: _IMAP4) -> None:
+        """LOGIN (AUTHENTICATE PLAIN for a non-ASCII password, XOAUTH2 for a token), as
+        imapclient sends them; then the capabilities the server tells a logged-in user."""
         s = self._s
         try:
             secret = self._secret(self._acc)
         except CredentialsError as exc:
-            client.shutdown()
+            imap.shutdown()
             raise PermanentSourceError(self.name, str(exc).removeprefix(
                 f"account {self.name}: ")) from None
         oauth = uses_oauth2(self._acc)
@@ -297,76 +362,97 @@ class ImapStore:
             with self._io("logging in"):
                 try:
                     if oauth:
-                        client.oauth2_login(s.username, secret)
+                        token = f"user={s.username}\1auth=Bearer {secret}\1\1"
+                        imap.authenticate("XOAUTH2", lambda _: token.encode())
                     elif secret.isascii():
-                        client.login(s.username, secret)
+                        imap.login(s.username, secret)
                     else:  # LOGIN is ASCII only; AUTHENTICATE PLAIN carries UTF-8
-                        client.plain_login(s.username, secret)
-                except LoginError as exc:
+                        plain = f"\0{s.username}\0{secret}".encode()
+                        imap.authenticate("PLAIN", lambda _: plain)
+                except _Aborted:
+                    raise
+                except _Refused as exc:
                     if any(code in str(exc) for code in _TRANSIENT_CODES):
-                        raise IMAPClientAbortError(str(exc)) from None
+                        raise _Aborted(str(exc)) from None
                     what = "OAuth2 token" if oauth else "password"
                     hint = ("is the token command's token fresh, and for this user?" if oauth
                             else "check the password (Gmail, iCloud and Fastmail want an app "
                             "password, Microsoft 365 oauth2_token_command)")
                     raise PermanentSourceError(self.name, f"{s.host} refused the {what} for "
                                                f"{s.username}; {hint}") from None
+            # Read again after login: servers add CONDSTORE, SPECIAL-USE... only then.
+            # Most put them in the login answer (no round trip).
+            with self._io("reading capabilities"):
+                told = imap.untagged_responses.pop("CAPABILITY", None)
+                if not told or not isinstance(told[-1], bytes):
+                    typ, told = imap._simple_command("CAPABILITY")
+                    if typ != "OK":
+                        raise _Refused(f"CAPABILITY failed: {told!r:.200}")
+                    told = imap.untagged_responses.pop("CAPABILITY", None) or [b""]
+                last = told[-1]
+                self._caps = frozenset((last if isinstance(last, bytes) else b"").upper().split())
         except SourceError:
             with contextlib.suppress(Exception):
-                client.shutdown()
+                imap.shutdown()
             raise
-        # Read again after login: servers add CONDSTORE, SPECIAL-USE... only then. Most
-        # put them in the login answer, which imapclient keeps (no round trip).
-        with self._io("reading capabilities"):
-            self._caps = frozenset(client.capabilities())
 
-    def _count(self, client: Any) -> None:
+    def _count(self, imap: _IMAP4) -> None:
         """Count each command from now on (``commands``): imaplib tags every one."""
         # Those sent inside the constructor: a CAPABILITY, unless the greeting said them.
-        self.commands += getattr(getattr(client, "_imap", None), "tagnum", 0)
-        new_tag = getattr(getattr(client, "_imap", None), "_new_tag", None)
-        if new_tag is None:
-            return
+        self.commands += imap.tagnum
+        new_tag = imap._new_tag
 
         def counted() -> Any:
             self.commands += 1
             return new_tag()
 
-        client._imap._new_tag = counted
+        imap._new_tag = counted  # type: ignore[attr-defined]
 
     def _session(self) -> None:
         """A new connection, logged in; a connection lost during the login (a server
         still starting, or busy) is made once more before the cycle gives up on it."""
         for attempt in range(2):
-            client = self._connect()
+            imap = self._connect()
             try:
-                self._login(client)
+                self._login(imap)
             except TransientSourceError:
                 if attempt:
                     raise
                 self._sleep(0.5 + random.random())
                 continue
-            self._client = client
+            self._imap, self._client = imap, None
             return
+
+    def _full(self) -> Any:
+        """imapclient over the session, for the commands imaplib leaves raw (SELECT,
+        SEARCH, FETCH of whole messages, APPEND, IDLE): made on first need, so that a
+        session that only reads STATUS never loads it."""
+        self._live()
+        if self._client is None:
+            assert self._imap is not None
+            self._client = _adopt(self._imap, tls=self._s.security == "tls",
+                                  starttls=self._starttls, caps=self._caps,
+                                  timeout=self._timeout)
+        return self._client
 
     def _drop(self, *, logout: bool = False) -> None:
         """Forget the connection: log out politely, or just close a broken one."""
-        client, self._client = self._client, None
+        imap, self._imap, self._client = self._imap, None, None
         self._selected = None
         self._fresh.clear()
         self._early.clear()
-        if client is None:
+        if imap is None:
             return
         with contextlib.suppress(Exception):
             if logout:
-                client.logout()
+                imap.logout()
                 return
         with contextlib.suppress(Exception):
-            client.shutdown()
+            imap.shutdown()
 
     def open(self, *, create_drafts: bool = True) -> None:
         """Connect, log in and find the folders; an IMAP folder is never created."""
-        if self._client is not None:
+        if self._imap is not None:
             return
         self._session()
         try:
@@ -386,8 +472,8 @@ class ImapStore:
             self._drop(logout=True)
             return None
         with self._io("opening INBOX"):
-            self._client.select_folder("INBOX", readonly=True)
-        client, self._client = self._client, None
+            self._full().select_folder("INBOX", readonly=True)
+        client, self._client, self._imap = self._client, None, None
         return client
 
     def close(self) -> None:
@@ -410,9 +496,20 @@ class ImapStore:
 
     # --- folders ---------------------------------------------------------------------
 
-    def _find_folders(self) -> None:
+    def _list_folders(self) -> list[tuple[tuple[bytes, ...], bytes | None, str]]:
+        """``LIST "" "*"``, read as imapclient's ``list_folders`` reads it."""
+        self._live()
+        assert self._imap is not None
         with self._io("listing the folders"):
-            listing = self._client.list_folders()
+            typ, data = self._imap._simple_command("LIST", '""', '"*"')
+            if typ != "OK":
+                raise _Refused(f"LIST failed: {data!r:.200}")
+            return parse_list(self._imap._untagged_response(typ, data, "LIST")[1])
+
+    def _find_folders(self, listing: list[tuple[tuple[bytes, ...], bytes | None, str]]
+                      | None = None) -> None:
+        if listing is None:
+            listing = self._list_folders()
         flags: dict[str, set[bytes]] = {
             str(name): {f.lower() for f in fl} for fl, _sep, name in listing
             if b"\\noselect" not in {f.lower() for f in fl}}
@@ -487,7 +584,7 @@ class ImapStore:
     # --- reading ---------------------------------------------------------------------
 
     def _live(self) -> None:
-        if self._client is None:
+        if self._imap is None:
             raise TransientSourceError(self.name, "not connected (an earlier error)")
 
     def _examine(self, folder: str, *, fresh: bool = False) -> int:
@@ -495,7 +592,7 @@ class ImapStore:
         self._live()
         if fresh or self._selected != folder:
             with self._io(f"opening {folder}"):
-                resp = self._client.select_folder(folder, readonly=True)
+                resp = self._full().select_folder(folder, readonly=True)
             self._selected = folder
             self._uidvalidity[folder] = int(resp.get(b"UIDVALIDITY", 0))
         return self._uidvalidity[folder]
@@ -512,12 +609,19 @@ class ImapStore:
         return token
 
     def _status(self, folder: str) -> str:
+        self._live()
+        imap = self._imap
+        assert imap is not None
         with self._io(f"reading the status of {folder}"):
             if self._selected == folder:
                 # STATUS of the open folder may give this session's old view (RFC 3501
                 # 6.3.10); a NOOP brings the view up to date first.
-                self._client.noop()
-            st = self._client.folder_status(folder, ("UIDVALIDITY", "UIDNEXT", "MESSAGES"))
+                imap.noop()
+            typ, data = imap._simple_command("STATUS", quote(encode_utf7(folder)).decode(
+                "ascii"), "(UIDVALIDITY UIDNEXT MESSAGES)")
+            if typ != "OK":
+                raise _Refused(f"STATUS failed: {data!r:.200}")
+            st = parse_status(imap._untagged_response(typ, data, "STATUS")[1])
         return ":".join(str(st.get(k, "")) for k in (b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"))
 
     def _added_since(self, folder: str, uidvalidity: int, previous: str | None) -> list[int] | None:
@@ -539,13 +643,13 @@ class ImapStore:
         (The scan uses :meth:`survey`, which reads the header blocks in the same FETCH.)"""
         uidvalidity = self._examine(folder)
         with self._io(f"listing {folder}"):
-            uids = self._client.search("ALL")
+            uids = self._full().search("ALL")
         known: dict[int, tuple[float, int]] = {}
         # Explicit UID lists: imapclient refuses "1:*", and "n:*" always answers the
         # last message (NOTES.md).
         for start in range(0, len(uids), SURVEY_BATCH):
             with self._io(f"listing {folder}"):
-                resp = self._client.fetch(uids[start:start + SURVEY_BATCH],
+                resp = self._full().fetch(uids[start:start + SURVEY_BATCH],
                                           ("INTERNALDATE", "RFC822.SIZE"))
             for uid, data in resp.items():
                 when = data.get(b"INTERNALDATE")
@@ -559,10 +663,12 @@ class ImapStore:
 
     def _raw(self, doing: str, command: str, *args: str) -> list[Any]:
         """A UID command sent through imaplib itself (see imap_raw); its untagged data."""
+        self._live()
+        assert self._imap is not None
         with self._io(doing):
-            typ, data = self._client._imap.uid(command, *args)
+            typ, data = self._imap.uid(command, *args)
             if typ != "OK":
-                raise IMAPClientError(f"{command} failed: {data!r:.200}")
+                raise _Refused(f"{command} failed: {data!r:.200}")
         return list(data)
 
     def _search(self, folder: str, *criteria: str) -> list[int]:
@@ -607,7 +713,7 @@ class ImapStore:
             doing, items = f"reading headers in {folder}", \
                 f"(UID INTERNALDATE RFC822.SIZE {PEEK}[HEADER])"
             tag = self._fetch_send(doing, chunks[0], items) if chunks else None
-            sent_on = self._client
+            sent_on = self._imap
             try:
                 for k, chunk in enumerate(chunks):
                     # The tag is forgotten first: a refused answer is read whole already.
@@ -619,7 +725,7 @@ class ImapStore:
                         tag = self._fetch_send(doing, chunks[k + 1], items)
                     yield self._headed(folder, prefix, chunk, parse_fetch(data), order)
             finally:
-                if tag is not None and self._client is not None and self._client is sent_on:
+                if tag is not None and self._imap is not None and self._imap is sent_on:
                     # Left early: the answer asked for is read, so the session stays in step.
                     with contextlib.suppress(SourceError):
                         self._fetch_answer(doing, tag)
@@ -630,22 +736,25 @@ class ImapStore:
     def _fetch_send(self, doing: str, uids: list[int], items: str) -> Any:
         """Send a ``UID FETCH`` through imaplib without waiting for its answer; its tag."""
         self._live()
+        assert self._imap is not None
         with self._io(doing):
-            return self._client._imap._command("UID", "FETCH", uid_set(uids), items)
+            return self._imap._command("UID", "FETCH", uid_set(uids), items)
 
     def _fetch_answer(self, doing: str, tag: Any) -> list[Any]:
         """The untagged data of a ``UID FETCH`` sent by :meth:`_fetch_send`, as imaplib's
         ``uid("FETCH", ...)`` gives it, read by :func:`read_fetch` (imaplib's own reading
         costs more than the server's answering)."""
         self._live()
+        imap = self._imap
+        assert imap is not None
         with self._io(doing):
-            imap = self._client._imap
+            file: Any = imap.file  # binary: imaplib opens it "rb"
             try:
-                data = read_fetch(imap.file.readline, imap.file.read, tag)
+                data = read_fetch(file.readline, file.read, tag)
             except FetchRefusedError as exc:
-                raise IMAPClientError(f"FETCH failed: {exc}") from None
+                raise _Refused(f"FETCH failed: {exc}") from None
             except FetchAbortedError as exc:
-                raise IMAPClientAbortError(str(exc)) from None
+                raise _Aborted(str(exc)) from None
             finally:
                 imap.tagged_commands.pop(tag, None)  # answered here, not through imaplib
         return data
@@ -724,7 +833,7 @@ class ImapStore:
         item = f"{PEEK}[HEADER]" if headers_only else f"{PEEK}[]"
         answer = b"BODY[HEADER]" if headers_only else b"BODY[]"
         with self._io(f"reading messages in {folder}"):
-            resp = self._client.fetch(self._batch(folder, uid, headers_only), (item,))
+            resp = self._full().fetch(self._batch(folder, uid, headers_only), (item,))
         for u, data in resp.items():
             if u != uid and isinstance(data.get(answer), bytes):
                 self._cache[(folder, u, headers_only)] = data[answer]
@@ -739,7 +848,7 @@ class ImapStore:
         self._examine(folder, fresh=fresh)
         with self._io(f"searching {folder}"):
             # The value is a fixed-length hash, so SEARCH's substring match is exact.
-            found = self._client.search(["NOT", "DELETED", "HEADER", header, value])
+            found = self._full().search(["NOT", "DELETED", "HEADER", header, value])
         return max(found) if found else None
 
     def _append(self, folder: str, data: bytes, flags: tuple[bytes, ...],
@@ -749,7 +858,7 @@ class ImapStore:
         try:
             crashpoints.step(step)
             with self._io(f"saving a message to {folder}"):
-                resp = self._client.append(folder, data, flags=flags)
+                resp = self._full().append(folder, data, flags=flags)
         except TransientSourceError:
             if not value:
                 raise
@@ -761,7 +870,7 @@ class ImapStore:
             log.warning("append_retried", account=self.name, folder=folder)
             crashpoints.step(step)
             with self._io(f"saving a message to {folder}"):
-                resp = self._client.append(folder, data, flags=flags)
+                resp = self._full().append(folder, data, flags=flags)
         got = re.search(rb"\[APPENDUID (\d+) (\d+)\]", resp if isinstance(resp, bytes) else b"")
         if got or not value:
             return f"{int(got.group(1))}:{int(got.group(2))}" if got else ""
@@ -793,5 +902,8 @@ class ImapStore:
 
 def _header(data: bytes, name: str) -> str:
     """A header's value, parsed from the message's bytes (never guessed from text)."""
+    from email.parser import BytesHeaderParser
+    from email.policy import compat32
+
     msg = BytesHeaderParser(policy=compat32).parsebytes(data)
     return " ".join(str(msg.get(name, "")).split())
