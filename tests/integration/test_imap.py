@@ -16,6 +16,7 @@ from integration.dovecot import Dovecot
 from integration.dovecot import ImapUser
 from integration.dovecot import free_port
 from thankful import cli
+from thankful.adapters.imap import BODY_PREFETCH_MAX
 from thankful.adapters.imap import ImapStore
 from thankful.config import AccountConfig
 from thankful.errors import PermanentSourceError
@@ -192,6 +193,46 @@ class TestReading:
         # Batched: 30 bodies and 30 headers take one fetch each, not one per message.
         assert len([c for c in fetches if "BODY.PEEK[]" in c]) == 1
         assert len([c for c in fetches if "BODY.PEEK[HEADER]" in c]) == 1
+
+    def test_hinted_bodies_come_in_pipelined_batches_each_once(
+            self, imap_user: ImapUser, commands: list[str]) -> None:
+        """The scan's way: survey, hint the bodies it will read, read them in order. The
+        next batch is asked for before this one is used; a command sent in between
+        (a STATUS) first reads that answer, and every body comes back exactly once."""
+        admin = imap_user.client()
+        sent = {n: mail(n) for n in range(130)}
+        big = mail(999) + b"x" * (BODY_PREFETCH_MAX + 10)  # read alone, when asked for
+        for n, raw in sent.items():
+            admin.append("INBOX", raw)
+            if n == 59:
+                admin.append("INBOX", big)  # 61st: among the ones read
+        admin.logout()
+        store = opened(imap_user.account())
+        store.token("INBOX")
+        survey = store.survey("INBOX", set, None)
+        idents = [h.entry.ident for batch in survey.batches for h in batch]
+        wanted = idents[::2]  # every other message, as triage leaves them
+        assert len(wanted) == 66 and store._sizes[("INBOX", int(wanted[30].split(":")[1]))] \
+            > BODY_PREFETCH_MAX
+        store.hint_bodies("INBOX", wanted)
+        commands.clear()
+        got = {}
+        for k, ident in enumerate(wanted):
+            if k == 30:
+                store.token("Sent")  # another command while a batch is on its way
+            got[ident] = store.read("INBOX", ident)
+        store.close()
+        fetches = [c for c in commands if c.upper().startswith("UID FETCH")]
+        # 65 bodies of the plan in batches of 50 (2 FETCHes), the big one alone.
+        assert len(fetches) == 3, fetches
+        by_subject = {bytes(v).split(b"Subject: ", 1)[1].split(b"\n", 1)[0].strip(): v
+                      for v in got.values() if v}
+        assert len(by_subject) == len(wanted)
+        for raw in [*sent.values(), big]:
+            subject = raw.split(b"Subject: ", 1)[1].split(b"\n", 1)[0].strip()
+            if subject in by_subject:
+                assert by_subject[subject].replace(b"\r\n", b"\n") == raw.replace(b"\r\n",
+                                                                                 b"\n")
 
     def test_unchanged_folder_costs_one_status(self, imap_user: ImapUser,
                                                commands: list[str]) -> None:

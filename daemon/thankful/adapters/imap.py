@@ -229,6 +229,11 @@ class ImapStore:
         self._sizes: dict[tuple[str, int], int] = {}
         self._cache: dict[tuple[str, int, bool], bytes] = {}
         self._wanted: dict[str, set[int]] = {}
+        #: folder -> the bodies the scan will read, in its order, in FETCH-sized batches
+        self._plan: dict[str, list[list[int]]] = {}
+        #: A body FETCH sent ahead and not read yet: (folder, batch index, tag).
+        self._ahead: tuple[str, int, Any] | None = None
+        self._fetched: set[tuple[str, int]] = set()  # batches of the plan read
 
     # --- connection ------------------------------------------------------------------
 
@@ -427,7 +432,7 @@ class ImapStore:
         """imapclient over the session, for the commands imaplib leaves raw (SELECT,
         SEARCH, FETCH of whole messages, APPEND, IDLE): made on first need, so that a
         session that only reads STATUS never loads it."""
-        self._live()
+        self._catch_up()
         if self._client is None:
             assert self._imap is not None
             self._client = _adopt(self._imap, tls=self._s.security == "tls",
@@ -438,6 +443,7 @@ class ImapStore:
     def _drop(self, *, logout: bool = False) -> None:
         """Forget the connection: log out politely, or just close a broken one."""
         imap, self._imap, self._client = self._imap, None, None
+        self._ahead = None
         self._selected = None
         self._fresh.clear()
         self._early.clear()
@@ -478,6 +484,8 @@ class ImapStore:
 
     def close(self) -> None:
         """Log out (or just drop a broken connection); never raises."""
+        with contextlib.suppress(SourceError):
+            self._catch_up()
         self._cache.clear()
         self._drop(logout=True)
 
@@ -498,7 +506,7 @@ class ImapStore:
 
     def _list_folders(self) -> list[tuple[tuple[bytes, ...], bytes | None, str]]:
         """``LIST "" "*"``, read as imapclient's ``list_folders`` reads it."""
-        self._live()
+        self._catch_up()
         assert self._imap is not None
         with self._io("listing the folders"):
             typ, data = self._imap._simple_command("LIST", '""', '"*"')
@@ -587,6 +595,15 @@ class ImapStore:
         if self._imap is None:
             raise TransientSourceError(self.name, "not connected (an earlier error)")
 
+    def _catch_up(self) -> None:
+        """Before a command goes out: the answer of a body FETCH sent ahead is read (its
+        bodies kept for :meth:`read`), so that answers never interleave."""
+        self._live()
+        if self._ahead is not None:
+            folder, _, tag = self._ahead
+            self._ahead = None
+            self._take_bodies(folder, tag)
+
     def _examine(self, folder: str, *, fresh: bool = False) -> int:
         """Open a folder read-only (EXAMINE) unless it already is; its UIDVALIDITY."""
         self._live()
@@ -609,7 +626,7 @@ class ImapStore:
         return token
 
     def _status(self, folder: str) -> str:
-        self._live()
+        self._catch_up()
         imap = self._imap
         assert imap is not None
         with self._io(f"reading the status of {folder}"):
@@ -663,7 +680,7 @@ class ImapStore:
 
     def _raw(self, doing: str, command: str, *args: str) -> list[Any]:
         """A UID command sent through imaplib itself (see imap_raw); its untagged data."""
-        self._live()
+        self._catch_up()
         assert self._imap is not None
         with self._io(doing):
             typ, data = self._imap.uid(command, *args)
@@ -735,7 +752,7 @@ class ImapStore:
 
     def _fetch_send(self, doing: str, uids: list[int], items: str) -> Any:
         """Send a ``UID FETCH`` through imaplib without waiting for its answer; its tag."""
-        self._live()
+        self._catch_up()
         assert self._imap is not None
         with self._io(doing):
             return self._imap._command("UID", "FETCH", uid_set(uids), items)
@@ -796,8 +813,8 @@ class ImapStore:
     def _batch(self, folder: str, uid: int, headers_only: bool) -> list[int]:
         """The asked message and the next ones by date (the order the service reads in)."""
         order, pos = self._uids.get(folder, []), self._order.get(folder, {})
-        if uid not in pos:
-            return [uid]
+        if uid not in pos or (not headers_only and folder in self._plan):
+            return [uid]  # (planned bodies come in the plan's batches)
         wanted = self._wanted.get(folder)
         out, total = [uid], self._sizes.get((folder, uid), 0)
         for u in order[pos[uid] + 1:]:
@@ -815,8 +832,53 @@ class ImapStore:
         return out
 
     def hint_bodies(self, folder: str, idents: list[str]) -> None:
-        """The messages whose bodies the scan will read: only these are fetched ahead."""
-        self._wanted[folder] = {int(i.split(":", 1)[1]) for i in idents if ":" in i}
+        """The messages whose bodies the scan will read, in the order it reads them:
+        fetched in batches, the next batch asked for while the scan reads this one."""
+        uids = [int(i.split(":", 1)[1]) for i in idents
+                if ":" in i and i.split(":", 1)[1].isdigit()]
+        self._wanted[folder] = set(uids)
+        batches: list[list[int]] = []
+        total = 0
+        for u in uids:
+            size = self._sizes.get((folder, u), 0)
+            if size > BODY_PREFETCH_MAX:
+                continue  # read alone when asked for
+            if not batches or len(batches[-1]) >= BODY_BATCH or total + size > BODY_BATCH_BYTES:
+                batches.append([])
+                total = 0
+            batches[-1].append(u)
+            total += size
+        self._plan[folder] = batches
+        self._fetched = {f for f in self._fetched if f[0] != folder}
+
+    def _take_bodies(self, folder: str, tag: Any) -> None:
+        """Read the answer of a body FETCH sent ahead into the cache."""
+        for f in parse_fetch(self._fetch_answer(f"reading messages in {folder}", tag)):
+            body = f.literals.get(b"BODY[]")
+            if body is not None:
+                self._cache[(folder, f.uid, False)] = body
+
+    def _planned(self, folder: str, uid: int) -> bool:
+        """Fetch the planned batch holding ``uid`` into the cache (its answer may already
+        be on the way), and send the next batch's FETCH before returning: the server
+        reads those messages while the scan parses these. False if ``uid`` is not
+        planned."""
+        plan = self._plan.get(folder)
+        k = next((i for i, b in enumerate(plan or ()) if uid in b), None)
+        if plan is None or k is None or (folder, k) in self._fetched:
+            return False
+        doing, items = f"reading messages in {folder}", f"(UID {PEEK}[])"
+        if self._ahead is not None and self._ahead[:2] == (folder, k):
+            tag = self._ahead[2]
+            self._ahead = None
+        else:
+            tag = self._fetch_send(doing, plan[k], items)
+        self._fetched.add((folder, k))
+        self._take_bodies(folder, tag)
+        if k + 1 < len(plan):
+            self._fetched.add((folder, k + 1))
+            self._ahead = (folder, k + 1, self._fetch_send(doing, plan[k + 1], items))
+        return True
 
     def read(self, folder: str, ident: str, *, headers_only: bool = False) -> bytes | None:
         """A message (or its header block) by ``BODY.PEEK``; None when it is gone."""
@@ -830,6 +892,11 @@ class ImapStore:
         hit = self._cache.pop((folder, uid, headers_only), None)
         if hit is not None:
             return hit
+        if not headers_only and self._planned(folder, uid):
+            hit = self._cache.pop((folder, uid, headers_only), None)
+            if hit is not None:
+                return hit
+            # Not in the answer as a literal (gone, or sent in another form): asked alone.
         item = f"{PEEK}[HEADER]" if headers_only else f"{PEEK}[]"
         answer = b"BODY[HEADER]" if headers_only else b"BODY[]"
         with self._io(f"reading messages in {folder}"):
