@@ -232,7 +232,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     now = demo.prepare(target)
     cfg = load(target / "config.toml")
     with StateLock(cfg.state_dir, wait=60):
-        result = run_cycle(cfg, now)
+        result = run_cycle(cfg, now, allow_quiet=False)
     print(f"thankful demo in {target}\n")
     print("A sample job search was built: mail in mail/ (Maildir++), a calendar in calendar/ "
           "(a vdir),\nand a config in config.toml whose state lives in state/.\n")

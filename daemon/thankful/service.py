@@ -233,6 +233,10 @@ class Cycle:
         self.health = store.health()
         self.tried: set[str] = set()
         self.skipped: set[str] = set()
+        #: What decide() read of the state: the store's data_version before its first
+        #: read (another connection's commit since then voids a licence).
+        self.read_version: int | None = None
+        self.recorded_found = False
         self.failed_now: set[str] = set()
 
     @property
@@ -352,7 +356,8 @@ class Cycle:
         write (a cycle after one that wrote sees what it wrote, and decides again)."""
         plan = self.result.plan
         if (self.dry_run or plan is None or plan.drafts or plan.reminder is not None
-                or self.result.errors or self.skipped or self.cfg.tasks is not None):
+                or self.result.errors or self.skipped or self.cfg.tasks is not None
+                or self.recorded_found):
             return None
         from thankful import report
         from thankful.core.plan import next_slot
@@ -738,6 +743,7 @@ class Cycle:
         from thankful.core.rules import derive
 
         store = self.store
+        self.read_version = store.data_version()
         first = store.get_meta("first_cycle_at")
         first_at = datetime.fromisoformat(first) if first else self.now
         if not first and not self.dry_run:
@@ -806,6 +812,7 @@ class Cycle:
                 if ids:
                     msgid = draft.thread.message_id if draft.thread else ""
                     self.store.mark_drafted(ids, draft.note_hash, account, msgid or "", self.now)
+                    self.recorded_found = True  # the next cycle derives with it
                     log.info("draft_found_recorded", account=account, notes=list(ids),
                              draft=draft.note_hash)
                     break
@@ -953,9 +960,22 @@ class Cycle:
         self.result.bump("reminders_delivered")
 
 
+#: The modules whose code decides what a quiet cycle takes over: a licence given by
+#: other code (an edited checkout, a patched install of the same version) is void.
+_DECIDING = ("service.py", "core/rules.py", "core/plan.py", "core/serde.py", "report.py")
+
+
 def _licence_key(cfg: Config) -> str:
     """A quiet licence holds for the config and the thankful that gave it."""
-    return note_hash(f"{__version__}|{cfg!r}")
+    here = Path(__file__).parent
+    stamps = []
+    for name in _DECIDING:
+        try:
+            st = os.stat(here / name)
+            stamps.append(f"{st.st_size}.{st.st_mtime_ns}")
+        except OSError:
+            stamps.append("-")
+    return note_hash(f"{__version__}|{','.join(stamps)}|{cfg!r}")
 
 
 def _states(notes: tuple[Note, ...]) -> dict[str, int]:
@@ -980,7 +1000,8 @@ def _subject(data: bytes) -> str:
 
 def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now: bool = False,
               store_factory: Callable[[AccountConfig], MailStore] = open_mail_store,
-              backoff: bool = False, quiet_notes: bool = True) -> CycleResult:
+              backoff: bool = False, quiet_notes: bool = True,
+              allow_quiet: bool = True) -> CycleResult:
     """Run one full cycle at ``now``; every source's failure is in ``result.errors``.
 
     With ``backoff`` (the daemon), a failing source is skipped until its next attempt
@@ -995,7 +1016,8 @@ def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now
     does not derive the notes again. ``result.quiet_lines`` is then set, and
     ``result.notes`` holds the notes as recorded, or nothing with ``quiet_notes=False``
     (the command line and the daemon, which need only ``note_states`` and the lines:
-    their quiet cycles then never import the core).
+    their quiet cycles then never import the core). ``allow_quiet=False`` derives
+    always (the demo shows the applications it found).
     """
     db_exists = (cfg.state_dir / "thankful.sqlite3").exists()
     store = Store(cfg.state_dir, readonly=dry_run and not db_exists)
@@ -1010,7 +1032,7 @@ def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now
         if dry_run:
             store.begin_dry_run()
         return _run(cfg, store, now, started, dry_run=dry_run, store_factory=store_factory,
-                    backoff=backoff, quiet_notes=quiet_notes)
+                    backoff=backoff, quiet_notes=quiet_notes, allow_quiet=allow_quiet)
     except DatabaseError as exc:
         distrust(store.path)  # the next open reads every page again
         if is_disk_full(exc, cfg.state_dir):
@@ -1028,7 +1050,7 @@ def run_cycle(cfg: Config, now: datetime, *, dry_run: bool = False, explicit_now
 
 def _run(cfg: Config, store: Store, now: datetime, started: datetime, *, dry_run: bool,
          store_factory: Callable[[AccountConfig], MailStore], backoff: bool,
-         quiet_notes: bool) -> CycleResult:
+         quiet_notes: bool, allow_quiet: bool) -> CycleResult:
     """The body of :func:`run_cycle`, with the store open."""
     cycle = Cycle(cfg, store, now, dry_run=dry_run, store_factory=store_factory,
                   backoff=backoff, quiet_notes=quiet_notes)
@@ -1040,7 +1062,7 @@ def _run(cfg: Config, store: Store, now: datetime, started: datetime, *, dry_run
     try:
         cycle.scan_accounts()
         cycle.scan_calendars()
-        quiet = cycle.quiet()
+        quiet = cycle.quiet() if allow_quiet else None
         if quiet is None:
             cycle.decide()
             cycle.execute()
@@ -1067,7 +1089,9 @@ def _run(cfg: Config, store: Store, now: datetime, started: datetime, *, dry_run
         licence = cycle.licence() if quiet is None else None
         with store.transaction():
             store.finish_run(res.run_id, datetime.now().astimezone(), res.ok, summary)
-            if licence is not None:
+            # Given only if nobody else wrote the state since decide() read it (a
+            # `thankful done` meanwhile: its trigger found no licence to drop).
+            if licence is not None and store.data_version() == cycle.read_version:
                 store.set_quiet(licence)
     log.info("cycle_finished", dry_run=dry_run, ok=res.ok, **summary)
     return res

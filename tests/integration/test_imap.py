@@ -204,27 +204,29 @@ class TestReading:
         big = mail(999) + b"x" * (BODY_PREFETCH_MAX + 10)  # read alone, when asked for
         for n, raw in sent.items():
             admin.append("INBOX", raw)
-            if n == 59:
-                admin.append("INBOX", big)  # 61st: among the ones read
+            if n == 119:
+                admin.append("INBOX", big)  # 121st: among the ones read
         admin.logout()
         store = opened(imap_user.account())
         store.token("INBOX")
         survey = store.survey("INBOX", set, None)
         idents = [h.entry.ident for batch in survey.batches for h in batch]
         wanted = idents[::2]  # every other message, as triage leaves them
-        assert len(wanted) == 66 and store._sizes[("INBOX", int(wanted[30].split(":")[1]))] \
+        assert len(wanted) == 66 and store._sizes[("INBOX", int(wanted[60].split(":")[1]))] \
             > BODY_PREFETCH_MAX
-        store.hint_bodies("INBOX", wanted)
-        commands.clear()
-        got = {}
-        for k, ident in enumerate(wanted):
-            if k == 30:
-                store.token("Sent")  # another command while a batch is on its way
-            got[ident] = store.read("INBOX", ident)
+        for interrupt in (True, False):
+            store.hint_bodies("INBOX", wanted)
+            commands.clear()
+            got = {}
+            for k, ident in enumerate(wanted):
+                if interrupt and k == 30:
+                    store.token("Sent")  # another command while a batch is on its way
+                got[ident] = store.read("INBOX", ident)
+            assert store._cache == {} and store._ahead is None  # nothing read twice
+            fetches = [c for c in commands if c.upper().startswith("UID FETCH")]
+            # 65 bodies of the plan in batches of 50 (2 FETCHes), the big one alone.
+            assert len(fetches) == 3, fetches
         store.close()
-        fetches = [c for c in commands if c.upper().startswith("UID FETCH")]
-        # 65 bodies of the plan in batches of 50 (2 FETCHes), the big one alone.
-        assert len(fetches) == 3, fetches
         by_subject = {bytes(v).split(b"Subject: ", 1)[1].split(b"\n", 1)[0].strip(): v
                       for v in got.values() if v}
         assert len(by_subject) == len(wanted)

@@ -198,3 +198,29 @@ def test_weeks_of_cycles_agree_with_deriving_every_time(tmp_path: Path, seed: in
     # Most cycles have nothing to do; each day's reminder, each change, and each
     # note's moment make a full one.
     assert quiet > 60 and full > 10, (quiet, full)
+
+
+def test_a_command_during_a_full_cycle_voids_its_licence(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`thankful done` takes no lock: run while a full cycle decides, its trigger finds
+    no licence to drop, so the cycle must not give one on a view the command changed."""
+    from thankful import service
+
+    path = write_search(tmp_path / "s", build_demo(NOW), NOW)
+    cfg = load(path)
+    note = next(n for n in cycle(cfg, NOW).notes if n.open)
+    real_settle = service.Cycle.settle
+
+    def settle(self: service.Cycle) -> None:
+        if not self.dry_run and self.result.plan is not None:  # derived: a full cycle
+            assert main(["done", note.id, "--config", str(path)]) == 0
+        real_settle(self)
+
+    monkeypatch.setattr(service.Cycle, "settle", settle)
+    during = run_cycle(cfg, NOW + timedelta(minutes=10))  # full: it reads its own drafts
+    monkeypatch.undo()
+    assert during.quiet_lines is None and not during.drafts
+    assert licence(cfg) is None
+    after = cycle(cfg, NOW + timedelta(minutes=20))
+    assert after.quiet_lines is None and states(after)[note.id] == "done"
+    assert cycle(cfg, NOW + timedelta(minutes=30)).quiet_lines is not None

@@ -89,3 +89,38 @@ def test_readonly_on_a_missing_state_dir_creates_nothing(tmp_path: Path) -> None
     with Store(tmp_path / "none", readonly=True) as st:
         assert st.notes() == []
     assert not (tmp_path / "none").exists()
+
+
+def test_a_migration_another_process_applied_meanwhile_is_not_applied_again(
+        tmp_path: Path) -> None:
+    """Two processes open a state written by an older thankful: the second read the
+    old version before the first moved it on, and must not fail on the triggers."""
+    with Store(tmp_path) as st, st.transaction():
+        st.set_meta("k", "v")
+    conn = sqlite3.connect(tmp_path / DB_NAME)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")  # as the second saw it
+    conn.commit()
+    conn.close()
+    with Store(tmp_path) as st:
+        assert st.get_meta("k") == "v"
+    conn = sqlite3.connect(tmp_path / DB_NAME)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_older_states_get_the_quiet_triggers(tmp_path: Path) -> None:
+    """A state of schema 2 (before quiet cycles) is moved on, its data kept."""
+    conn = sqlite3.connect(tmp_path / DB_NAME)
+    for script in MIGRATIONS[:2]:
+        conn.executescript(script)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("INSERT INTO ignores VALUES('acme', '2026-01-01')")
+    conn.commit()
+    conn.close()
+    with Store(tmp_path) as st:
+        assert st.ignores() == frozenset({"acme"})
+        with st.transaction():
+            st.set_quiet({"since": "x"})
+        assert st.quiet() == {"since": "x"}
+        with st.transaction():
+            st.add_ignore("globex", NOW)
+        assert st.quiet() is None

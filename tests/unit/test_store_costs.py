@@ -186,3 +186,18 @@ def test_a_file_damaged_behind_a_stale_record_is_caught(
     with pytest.raises(StateError, match="unreadable"):
         Store(tmp_path)
     assert not (tmp_path / (DB_NAME + store_mod.CHECKED_SUFFIX)).exists()
+
+
+def test_the_daemon_trusts_what_a_command_wrote_and_left(
+        tmp_path: Path, checks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-running daemon and a `thankful done` in another process: the daemon's
+    next open finds the file as the command left it, and does not read it all again."""
+    _filled(tmp_path)
+    daemon = dict(store_mod._CHECKED)
+    new_process(monkeypatch)  # the command
+    with Store(tmp_path) as st, st.transaction():
+        st.set_meta("k", "done")
+    monkeypatch.setattr(store_mod, "_CHECKED", daemon)  # back in the daemon
+    with Store(tmp_path) as st:
+        assert st.get_meta("k") == "done"
+    assert quick_checks(checks) == 1

@@ -512,7 +512,12 @@ class ImapStore:
             typ, data = self._imap._simple_command("LIST", '""', '"*"')
             if typ != "OK":
                 raise _Refused(f"LIST failed: {data!r:.200}")
-            return parse_list(self._imap._untagged_response(typ, data, "LIST")[1])
+            found = self._imap._untagged_response(typ, data, "LIST")[1]
+            self._imap.untagged_responses.clear()
+            try:
+                return parse_list(found)
+            except ValueError as exc:
+                raise _Refused(str(exc)) from None
 
     def _find_folders(self, listing: list[tuple[tuple[bytes, ...], bytes | None, str]]
                       | None = None) -> None:
@@ -600,8 +605,9 @@ class ImapStore:
         bodies kept for :meth:`read`), so that answers never interleave."""
         self._live()
         if self._ahead is not None:
-            folder, _, tag = self._ahead
+            folder, k, tag = self._ahead
             self._ahead = None
+            self._fetched.add((folder, k))
             self._take_bodies(folder, tag)
 
     def _examine(self, folder: str, *, fresh: bool = False) -> int:
@@ -638,7 +644,14 @@ class ImapStore:
                 "ascii"), "(UIDVALIDITY UIDNEXT MESSAGES)")
             if typ != "OK":
                 raise _Refused(f"STATUS failed: {data!r:.200}")
-            st = parse_status(imap._untagged_response(typ, data, "STATUS")[1])
+            found = imap._untagged_response(typ, data, "STATUS")[1]
+            # What else the server told meanwhile (EXISTS, FLAGS of the open folder after
+            # the NOOP) is dropped, as imapclient drops it: never read as a later answer.
+            imap.untagged_responses.clear()
+            try:
+                st = parse_status(found)
+            except ValueError as exc:
+                raise _Refused(str(exc)) from None
         return ":".join(str(st.get(k, "")) for k in (b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"))
 
     def _added_since(self, folder: str, uidvalidity: int, previous: str | None) -> list[int] | None:
@@ -684,6 +697,7 @@ class ImapStore:
         assert self._imap is not None
         with self._io(doing):
             typ, data = self._imap.uid(command, *args)
+            self._imap.untagged_responses.clear()
             if typ != "OK":
                 raise _Refused(f"{command} failed: {data!r:.200}")
         return list(data)
@@ -865,18 +879,19 @@ class ImapStore:
         planned."""
         plan = self._plan.get(folder)
         k = next((i for i, b in enumerate(plan or ()) if uid in b), None)
-        if plan is None or k is None or (folder, k) in self._fetched:
+        if plan is None or k is None:
             return False
         doing, items = f"reading messages in {folder}", f"(UID {PEEK}[])"
         if self._ahead is not None and self._ahead[:2] == (folder, k):
-            tag = self._ahead[2]
+            tag = self._ahead[2]  # asked for while the last batch was read: take it
             self._ahead = None
+        elif (folder, k) in self._fetched:
+            return False  # read already, and this one was not in it
         else:
             tag = self._fetch_send(doing, plan[k], items)
         self._fetched.add((folder, k))
         self._take_bodies(folder, tag)
-        if k + 1 < len(plan):
-            self._fetched.add((folder, k + 1))
+        if k + 1 < len(plan) and (folder, k + 1) not in self._fetched:
             self._ahead = (folder, k + 1, self._fetch_send(doing, plan[k + 1], items))
         return True
 
@@ -897,6 +912,10 @@ class ImapStore:
             if hit is not None:
                 return hit
             # Not in the answer as a literal (gone, or sent in another form): asked alone.
+        self._catch_up()  # a batch on its way may hold it
+        hit = self._cache.pop((folder, uid, headers_only), None)
+        if hit is not None:
+            return hit
         item = f"{PEEK}[HEADER]" if headers_only else f"{PEEK}[]"
         answer = b"BODY[HEADER]" if headers_only else b"BODY[]"
         with self._io(f"reading messages in {folder}"):

@@ -47,7 +47,7 @@ DatabaseError = sqlite3.DatabaseError
 #: :meth:`Store.set_quiet`.
 RULE_INPUTS = ("signals", "outgoing", "notes", "drafts", "reminders", "ignores", "health")
 _QUIET_TRIGGERS = "".join(
-    f"CREATE TRIGGER {table}_{event.lower()}_unquiet AFTER {event} ON {table} "
+    f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_unquiet AFTER {event} ON {table} "
     "BEGIN DELETE FROM meta WHERE key = 'quiet'; END;\n"
     for table in RULE_INPUTS for event in ("INSERT", "UPDATE", "DELETE"))
 
@@ -147,17 +147,18 @@ def _checked_lately(path: Path) -> bool:
     process to close it left beside it."""
     stamp = _stamp(path)
     seen = _CHECKED.get(str(path))
-    if seen is None:
-        try:
-            data = json.loads(_record(path).read_text(encoding="ascii"))
-            left, age = tuple(data["stamp"]), time.time() - float(data["checked"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return False
-        if stamp is None or left != stamp or not 0 <= age < CHECK_EVERY:
-            return False
-        _CHECKED[str(path)] = (*stamp, time.monotonic() - age)
-        return True
-    return stamp == seen[:5] and time.monotonic() - seen[5] < CHECK_EVERY
+    if seen is not None and stamp == seen[:5]:
+        return time.monotonic() - seen[5] < CHECK_EVERY
+    # Not known here, or written since by another process: as that one left it?
+    try:
+        data = json.loads(_record(path).read_text(encoding="ascii"))
+        left, age = tuple(data["stamp"]), time.time() - float(data["checked"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if stamp is None or left != stamp or not 0 <= age < CHECK_EVERY:
+        return False
+    _CHECKED[str(path)] = (*stamp, time.monotonic() - age)
+    return True
 
 
 def _mark_checked(path: Path, checked_at: float | None = None) -> None:
@@ -169,7 +170,7 @@ def _mark_checked(path: Path, checked_at: float | None = None) -> None:
     at = now if checked_at is None else checked_at
     _CHECKED[str(path)] = (*stamp, at)
     record = _record(path)
-    tmp = record.with_name(record.name + ".tmp")
+    tmp = record.with_name(f"{record.name}.{os.getpid()}.tmp")
     try:
         fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as fh:
@@ -263,6 +264,9 @@ class Store:
                              f"(schema {version}); upgrade thankful")
         for number in range(version, len(MIGRATIONS)):
             with self.transaction():
+                # Another process may have moved it on while this one waited for the lock.
+                if self._conn.execute("PRAGMA user_version").fetchone()[0] > number:
+                    continue
                 statement = ""
                 for piece in MIGRATIONS[number].split(";"):
                     # A trigger's body holds semicolons: a statement ends where SQLite
@@ -335,6 +339,11 @@ class Store:
         except ValueError:
             return None
         return data if isinstance(data, dict) else None
+
+    def data_version(self) -> int:
+        """A number that changes when another connection commits (SQLite's
+        ``data_version``): what this one read may since have changed."""
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     def set_quiet(self, licence: dict[str, Any]) -> None:
         """Record that, until a table of :data:`RULE_INPUTS` changes, a cycle may skip
