@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import random
 from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -260,7 +259,7 @@ class Cycle:
         at = _wall()
         health, tell = backoff.after_failure(
             self.health.get(source), source=source, now=at, error=message, must_act=must_act,
-            base=self.cfg.retry_base, cap=self.cfg.retry_cap, rand=random.random())
+            base=self.cfg.retry_base, cap=self.cfg.retry_cap, rand=_jitter())
         if not self.backoff and not tell:
             tell, health = True, replace(health, last_told=at)
         self.health[source] = health
@@ -983,6 +982,12 @@ def _states(notes: tuple[Note, ...]) -> dict[str, int]:
     for n in notes:
         states[n.state] = states.get(n.state, 0) + 1
     return states
+
+
+def _jitter() -> float:
+    import random  # only when a source fails
+
+    return random.random()
 
 
 def _wall() -> datetime:

@@ -330,3 +330,13 @@ def test_an_interview_i_run_for_my_employer_through_an_ats_owes_nothing() -> Non
     s = sig("cal:cand", T0, company="Acme", events=(ev,),
             people=(iv("Cand Idate", "cand@gmail.example"),))
     assert run([s], T0 + timedelta(days=1)).notes == ()
+
+
+def test_note_ids_are_sha256_whichever_module_computes_it() -> None:
+    import hashlib
+
+    from thankful.core.ids import short_id
+
+    for key in ("", "acme|interview|ann@acme.example", "é" * 300):
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        assert note_hash(key) == digest[:32] and short_id(key) == digest[:10]
