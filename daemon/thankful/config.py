@@ -7,6 +7,7 @@ validators are pure; only :func:`load` reads a file.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from dataclasses import field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -295,8 +297,6 @@ def is_loopback(host: str) -> bool:
     """Whether a host name or address stays on this machine."""
     if host.lower().rstrip(".") in ("localhost", "localhost.localdomain"):
         return True
-    import ipaddress  # here: only this check needs it, and every start loads config
-
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
@@ -516,8 +516,6 @@ def _check_calendar(where: str, cal: Mapping[str, Any], base: Path,
 
 def _url_host(url: str) -> str:
     """The host of an address, without user, port or brackets ("" when there is none)."""
-    from urllib.parse import urlsplit
-
     try:
         return urlsplit(url.strip()).hostname or ""
     except ValueError:
@@ -532,8 +530,6 @@ _BAD_PORT = ("not a valid address: what follows its host is not a port number or
 def _bad_port(url: str) -> bool:
     """Whether an address's port is not a number, as when a login in it has an unencoded
     / ? or #: the password's start then reads as the port (and would be echoed)."""
-    from urllib.parse import urlsplit
-
     try:
         urlsplit(url.strip()).port  # noqa: B018 (raises ValueError when not a number)
     except ValueError:
@@ -545,8 +541,6 @@ def _hidden_login(url: str) -> bool:
     """Whether a login with an unencoded / ? or # hides in an address: an "@" after a
     one-word host, as in "https://to/ken@host/..." (the token's start reads as the host).
     An "@" after a real host name, as in CalDAV paths ("/dav/alex@example.org/"), is fine."""
-    from urllib.parse import urlsplit
-
     host = _url_host(url)
     try:
         netloc = urlsplit(url.strip()).netloc

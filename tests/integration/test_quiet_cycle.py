@@ -224,3 +224,24 @@ def test_a_command_during_a_full_cycle_voids_its_licence(
     after = cycle(cfg, NOW + timedelta(minutes=20))
     assert after.quiet_lines is None and states(after)[note.id] == "done"
     assert cycle(cfg, NOW + timedelta(minutes=30)).quiet_lines is not None
+
+
+def test_a_licence_is_void_under_other_code_of_the_same_version(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edited checkout or a patched install keeps its version number: any module's
+    size or mtime is part of the licence's key."""
+    import os
+
+    from thankful import service
+
+    cfg = load(write_search(tmp_path / "s", build_demo(NOW), NOW))
+    fake = tmp_path / "pkg"
+    for name in ("service.py", "core/model.py", "adapters/store.py"):
+        (fake / name).parent.mkdir(parents=True, exist_ok=True)
+        (fake / name).write_text("x = 1\n")
+    monkeypatch.setattr(service, "_PACKAGE", fake)
+    key = service._licence_key(cfg)
+    assert service._licence_key(cfg) == key
+    st = os.stat(fake / "core/model.py")
+    os.utime(fake / "core/model.py", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert service._licence_key(cfg) != key

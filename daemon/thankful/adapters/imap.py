@@ -848,6 +848,7 @@ class ImapStore:
     def hint_bodies(self, folder: str, idents: list[str]) -> None:
         """The messages whose bodies the scan will read, in the order it reads them:
         fetched in batches, the next batch asked for while the scan reads this one."""
+        self._catch_up()  # an answer of an earlier plan on its way is taken first
         uids = [int(i.split(":", 1)[1]) for i in idents
                 if ":" in i and i.split(":", 1)[1].isdigit()]
         self._wanted[folder] = set(uids)

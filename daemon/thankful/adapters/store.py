@@ -179,6 +179,8 @@ def _mark_checked(path: Path, checked_at: float | None = None) -> None:
     except OSError:
         with suppress(OSError):  # a full disk: the next process checks again
             os.unlink(record)
+        with suppress(OSError):
+            os.unlink(tmp)
 
 
 def _left(path: Path) -> None:
@@ -264,8 +266,13 @@ class Store:
                              f"(schema {version}); upgrade thankful")
         for number in range(version, len(MIGRATIONS)):
             with self.transaction():
-                # Another process may have moved it on while this one waited for the lock.
-                if self._conn.execute("PRAGMA user_version").fetchone()[0] > number:
+                # Another process may have moved it on while this one waited for the lock
+                # (or a newer thankful, past what this one knows).
+                now_at = self._conn.execute("PRAGMA user_version").fetchone()[0]
+                if now_at > len(MIGRATIONS):
+                    raise StateError(f"the state database {self.path} is from a newer "
+                                     f"thankful (schema {now_at}); upgrade thankful")
+                if now_at > number:
                     continue
                 statement = ""
                 for piece in MIGRATIONS[number].split(";"):

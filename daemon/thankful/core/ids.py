@@ -9,8 +9,11 @@ from __future__ import annotations
 try:  # The interpreter's own SHA-256: importing hashlib loads OpenSSL (5-15 ms, on
     # every start, a fifth of a rescan with nothing new). The same digest.
     from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover - a Python built without it, or 3.12+ (_sha2)
-    from hashlib import sha256
+except ImportError:  # pragma: no cover - Python 3.12 and later call it _sha2
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
+    except ImportError:  # a Python built without them
+        from hashlib import sha256  # type: ignore[assignment,unused-ignore]
 
 
 def note_hash(key: str) -> str:
