@@ -56,7 +56,8 @@ from thankful.adapters.imap import HEADER_BATCH  # noqa: E402
 PASSWORD_ENV = "THANKFUL_BENCH_PASSWORD"
 BASELINES = {"imapclient": "baseline: imapclient header FETCH",
              "imaplib": "floor: imaplib header FETCH",
-             "imaplib_fields": "floor: imaplib HEADER.FIELDS (the fields read)"}
+             "imapclient_fields": "baseline: imapclient HEADER.FIELDS (as a scan)",
+             "imaplib_fields": "floor: imaplib HEADER.FIELDS (as a scan)"}
 
 
 class Bench(ScanBench):
@@ -161,6 +162,11 @@ class Bench(ScanBench):
         print(f"\nfirst full scan / imapclient baseline: {fs / base:.2f}x in-process; "
               f"/ imaplib floor: {fs / floor:.2f}x (whole process {cli_full:.2f} s: "
               f"{cli_full / base:.2f}x and {cli_full / floor:.2f}x)")
+        fbase = self.med(BASELINES["imapclient_fields"], "seconds")
+        ffloor = self.med(BASELINES["imaplib_fields"], "seconds")
+        if fbase and ffloor:
+            print(f"against the same FETCH of only the scan's fields (HEADER.FIELDS): "
+                  f"{fs / fbase:.2f}x imapclient's, {fs / ffloor:.2f}x imaplib's")
         self.print_full_counts("fetched")
         noop = self.rows.get(NOOP_CLI, [{}])[-1]
         print(f"rescan with nothing new sends: {noop.get('by_command')}")
@@ -170,6 +176,8 @@ class Bench(ScanBench):
             "help_process_s": rnd(self.med(HELP, "process_s"), 3),
             "noop_round_trips": self.med(NOOP_CLI, "commands"),
             **self.json_new(), **self.json_rss(), **self.json_bodies(),
+            "baseline_fields_s": rnd(self.med(BASELINES["imapclient_fields"], "seconds"), 3),
+            "floor_fields_s": rnd(self.med(BASELINES["imaplib_fields"], "seconds"), 3),
             "bytes_received_full_scan": self.med(FULL, "bytes_received"),
             "commands_full_scan": self.med(FULL, "commands"),
             **self.json_notes(),

@@ -80,9 +80,13 @@ class MailStore(Protocol):
         """Every message of a folder (idents stable across flag changes)."""
 
     def survey(self, folder: str, known: Callable[[], Collection[str]], since: float | None,
-               previous: str | None = None) -> Survey:
+               previous: str | None = None, fields: Collection[str] = ()) -> Survey:
         """Every ident of a folder, and the header block of each message not in
         ``known()`` delivered at or after ``since`` (a POSIX time; None: all).
+
+        ``fields``: the (lower-case) names of the only fields the caller reads; a store
+        that can fetch just those lines of a header block (IMAP's HEADER.FIELDS) may
+        hand over only them, in their order; the others give the whole block.
 
         ``previous`` is the folder's token when it was last surveyed in full: a store
         that can tell from it that messages were only added lists just those, without

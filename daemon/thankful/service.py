@@ -416,8 +416,8 @@ class Cycle:
                 self.sent_ok.setdefault(acc.name, False)
                 self.fail(acc.name, f"cannot read the mail store: {exc}", must_act=True)
 
-    def _survey(self, acc: AccountConfig, ms: MailStore, folder: str, since: float | None
-                ) -> tuple[Survey, Callable[[], set[str]], str] | None:
+    def _survey(self, acc: AccountConfig, ms: MailStore, folder: str, since: float | None,
+                *, incoming: bool) -> tuple[Survey, Callable[[], set[str]], str] | None:
         """A folder's survey, or None when its token shows nothing changed; the idents
         already processed (read from the state only if needed); the token to record."""
         previous = self.store.folder_token(acc.name, folder)
@@ -431,7 +431,12 @@ class Cycle:
                 loaded.append(self.store.known_items(acc.name, folder))
             return loaded[0]
 
-        return ms.survey(folder, known, since, previous=previous), known, token
+        fields: frozenset[str] = frozenset()
+        if incoming:  # judged by a few fields first (Sent and Drafts are read in full)
+            from thankful.core.parse_mail import SCAN_FIELDS
+
+            fields = SCAN_FIELDS
+        return ms.survey(folder, known, since, previous=previous, fields=fields), known, token
 
     def _new(self, acc: AccountConfig, folder: str, survey: Survey) -> Iterator[Headed]:
         """The survey's new messages, less any the state knows (a store that listed only
@@ -448,7 +453,7 @@ class Cycle:
     def _scan_incoming(self, acc: AccountConfig, ms: MailStore, folder: str) -> None:
         cutoff = (self.now - timedelta(days=acc.lookback_days)).timestamp() \
             if acc.lookback_days else None
-        surveyed = self._survey(acc, ms, folder, cutoff)
+        surveyed = self._survey(acc, ms, folder, cutoff, incoming=True)
         if surveyed is None:
             return
         survey, known, token = surveyed
@@ -605,7 +610,7 @@ class Cycle:
         return (ident, det.kind, "")
 
     def _scan_outgoing(self, acc: AccountConfig, ms: MailStore, folder: str, kind: str) -> None:
-        surveyed = self._survey(acc, ms, folder, None)
+        surveyed = self._survey(acc, ms, folder, None, incoming=False)
         if surveyed is None:
             return
         survey, known, token = surveyed

@@ -326,3 +326,59 @@ class TestAppend:
         uid = int(ident.split(":")[1])
         assert b"\\Seen" not in admin.get_flags([uid])[uid]
         admin.logout()
+
+
+def test_the_scan_fields_judge_every_message_as_the_whole_block_does(
+        imap_user: ImapUser) -> None:
+    """A scan fetches only the lines of SCAN_FIELDS of each new header block
+    (HEADER.FIELDS): for every message of the demo, of random job searches and of odd
+    blocks, the glance, the triage and the preview's MIME lines read from those lines
+    are what the whole block gives."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from jobsearch import generate
+    from thankful.core.model import Identity
+    from thankful.core.parse_mail import SCAN_FIELDS
+    from thankful.core.parse_mail import glance
+    from thankful.core.parse_mail import mime_head
+    from thankful.core.parse_mail import triage_headers
+    from thankful.core.prefilter import triage
+    from thankful.core.prefilter import triage_glance
+    from thankful.demo_data import build_demo
+
+    now = datetime(2026, 3, 20, 18, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    raws = [*build_demo(now).inbox, *(m for seed in range(6) for m in generate(seed, now).inbox)]
+    raws += [
+        b"Subject: =?utf-8?q?Interview_=E2=80=93_Acme?=\r\n\tfolded on\r\n"
+        b"From: \"Rita, Recruiter\" <rita@acme.example>\r\nList-Id: <jobs.acme>\r\n"
+        b"Subject: a second subject\r\nX-Thankful-Reminder: 1d-1\r\n\r\nbody\r\n",
+        b"From: a@b.example\r\nContent-Type: multipart/alternative;\r\n boundary=\"x\"\r\n"
+        b"Content-Transfer-Encoding: 7bit\r\nPrecedence: bulk\r\n\r\n--x--\r\n",
+        b"Received: from x\r\nX-Unrelated: 1\r\n\r\nno fields at all\r\n",
+    ]
+    admin = imap_user.client()
+    for raw in raws:
+        admin.append("INBOX", raw)
+    admin.logout()
+    me = Identity(name="Alex", addresses=frozenset({"alex.morgan@example.net"}))
+
+    def heads(fields: frozenset[str]) -> list[bytes]:
+        store = opened(imap_user.account())
+        store.token("INBOX")
+        survey = store.survey("INBOX", set, None, fields=fields)
+        out = [h.head or b"" for batch in survey.batches for h in batch]
+        store.close()
+        return out
+
+    whole, few = heads(frozenset()), heads(SCAN_FIELDS)
+    assert len(whole) == len(few) == len(raws)
+    assert sum(map(len, few)) < sum(map(len, whole)) / 2
+    for full, part in zip(whole, few, strict=True):
+        seen, got = glance(full), glance(part)
+        assert seen == got, (full[:300], part[:300])
+        if seen is not None:
+            assert triage_glance(seen, me) == triage_glance(got, me)  # type: ignore[arg-type]
+        assert triage(triage_headers(full), me) == triage(triage_headers(part), me)
+        assert triage_headers(full).message_id == triage_headers(part).message_id
+        assert mime_head(full) == mime_head(part)

@@ -186,6 +186,19 @@ def _trace(imap: _IMAP4) -> None:
     imap._mesg = mesg  # type: ignore[attr-defined]
 
 
+_FIELD_NAME = re.compile(r"[A-Za-z0-9-]+")
+
+
+def _header_section(fields: Collection[str]) -> str:
+    """``[HEADER]``, or ``[HEADER.FIELDS (A B ...)]`` of these field names (upper case,
+    sorted: the server names the literal so). A name that is not a plain field name
+    gives the whole block."""
+    names = sorted({f.upper() for f in fields})
+    if not names or not all(_FIELD_NAME.fullmatch(n) for n in names):
+        return "[HEADER]"
+    return f"[HEADER.FIELDS ({' '.join(names)})]"
+
+
 def _is_imapclient(exc: BaseException, name: str) -> bool:
     """Whether ``exc`` is imapclient's exception of that name (imported only if used)."""
     return any(c.__name__ == name and c.__module__.startswith("imapclient")
@@ -708,9 +721,11 @@ class ImapStore:
                 if x.isdigit()]
 
     def survey(self, folder: str, known: Callable[[], Collection[str]], since: float | None,
-               previous: str | None = None) -> Survey:
+               previous: str | None = None, fields: Collection[str] = ()) -> Survey:
         """The new UIDs, then one FETCH per thousand of them of UID, INTERNALDATE,
-        RFC822.SIZE and the header block.
+        RFC822.SIZE and the header block: only the lines of ``fields`` when given
+        (``HEADER.FIELDS``; about a quarter of a real block, and the server answers
+        from its cache).
 
         When the token shows that messages were only added since ``previous`` (UIDNEXT
         moved by as many as MESSAGES grew), one ``UID SEARCH UID n:*`` finds them;
@@ -739,10 +754,13 @@ class ImapStore:
         order: list[int] = []
         self._uids[folder], self._order[folder] = order, {}
 
+        section = _header_section(fields)
+        answer = f"BODY{section}".encode("ascii")
+
         def batches() -> Iterator[list[Headed]]:
             chunks = [new[i:i + SURVEY_BATCH] for i in range(0, len(new), SURVEY_BATCH)]
             doing, items = f"reading headers in {folder}", \
-                f"(UID INTERNALDATE RFC822.SIZE {PEEK}[HEADER])"
+                f"(UID INTERNALDATE RFC822.SIZE {PEEK}{section})"
             tag = self._fetch_send(doing, chunks[0], items) if chunks else None
             sent_on = self._imap
             try:
@@ -754,7 +772,8 @@ class ImapStore:
                         # The next thousand is asked for before this one is judged: the
                         # server reads them meanwhile (pipelining, RFC 3501 5.5).
                         tag = self._fetch_send(doing, chunks[k + 1], items)
-                    yield self._headed(folder, prefix, chunk, parse_fetch(data), order)
+                    yield self._headed(folder, prefix, chunk, parse_fetch(data, (answer,)),
+                                       order, answer)
             finally:
                 if tag is not None and self._imap is not None and self._imap is sent_on:
                     # Left early: the answer asked for is read, so the session stays in step.
@@ -791,8 +810,9 @@ class ImapStore:
         return data
 
     def _headed(self, folder: str, prefix: str, chunk: list[int], answer: list[Fetched],
-                order: list[int]) -> list[Headed]:
-        """A FETCH answer of a survey as Headed messages, in the order asked for."""
+                order: list[int], name: bytes) -> list[Headed]:
+        """A FETCH answer of a survey as Headed messages, in the order asked for (the
+        header literal by its ``name``)."""
         got = {f.uid: f for f in answer}
         out = []
         positions = self._order[folder]
@@ -800,7 +820,7 @@ class ImapStore:
             f = got.get(u)
             when = f.internaldate if f and f.internaldate is not None else 0.0
             size = f.size if f and f.size is not None else 0
-            head = f.literals.get(b"BODY[HEADER]") if f else None
+            head = f.literals.get(name) if f else None
             self._sizes[(folder, u)] = size
             positions[u] = len(order)
             order.append(u)

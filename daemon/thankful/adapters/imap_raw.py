@@ -163,7 +163,7 @@ def internaldate(text: bytes) -> float | None:
 _KNOWN_LITERALS = (b"BODY[HEADER]", b"BODY[TEXT]<0>", b"BODY[]")
 
 
-def _literal_name(head: bytes) -> tuple[bytes, int] | None:
+def _literal_name(head: bytes, known: tuple[bytes, ...] = ()) -> tuple[bytes, int] | None:
     """The name of the literal that ends ``head`` (``... BODY[HEADER] {4444}``) and where
     it starts, as :data:`_LITERAL_NAME` finds it. The usual answers are read by hand:
     the expression tries every position of the line."""
@@ -171,7 +171,7 @@ def _literal_name(head: bytes) -> tuple[bytes, int] | None:
     i = line.rfind(b" {")
     if i <= 0 or not line.endswith(b"}") or not line[i + 2:-1].isdigit():
         return None  # no literal ends the line: the expression cannot match either
-    for name in _KNOWN_LITERALS:
+    for name in (*known, *_KNOWN_LITERALS):
         start = i - len(name)
         # The first "[" of the line is the name's: no other reading is possible.
         if start > 0 and head[start - 1:start] in (b" ", b"(") \
@@ -183,8 +183,11 @@ def _literal_name(head: bytes) -> tuple[bytes, int] | None:
     return (m.group(1).upper(), m.start(1)) if m else None
 
 
-def parse_fetch(data: Sequence[bytes | tuple[bytes, bytes] | None]) -> list[Fetched]:
+def parse_fetch(data: Sequence[bytes | tuple[bytes, bytes] | None],
+                known: tuple[bytes, ...] = ()) -> list[Fetched]:
     """The messages of imaplib's FETCH answer (``IMAP4.uid("FETCH", ...)[1]``).
+    ``known``: upper-case literal names asked for besides the usual ones (a
+    ``BODY[HEADER.FIELDS (...)]``), read without the general expression.
 
     imaplib gives, per message, its text up to each literal together with that literal
     (a tuple), then the text after the last one (bytes, often just ``)``).
@@ -220,7 +223,7 @@ def parse_fetch(data: Sequence[bytes | tuple[bytes, bytes] | None]) -> list[Fetc
         if cur is None:
             continue
         if literal is not None and isinstance(literal, bytes):
-            named = _literal_name(head)
+            named = _literal_name(head, known)
             if named:
                 cur.literals[named[0]] = literal
                 head = head[:named[1]]

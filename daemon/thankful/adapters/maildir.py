@@ -141,8 +141,9 @@ class MaildirStore:
         return out
 
     def survey(self, folder: str, known: Callable[[], Collection[str]], since: float | None,
-               previous: str | None = None) -> Survey:
-        """Every ident (listing only), and the header blocks of the new messages."""
+               previous: str | None = None, fields: Collection[str] = ()) -> Survey:
+        """Every ident (listing only), and the header blocks of the new messages (whole:
+        reading a file's head costs the same whatever ``fields`` says)."""
         names = self._names(folder)
         seen = known()
         new: list[Entry] = []

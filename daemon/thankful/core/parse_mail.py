@@ -171,6 +171,12 @@ def triage_headers(raw: bytes) -> MailItem:
         return MailItem(problems=(f"headers could not be parsed: {type(exc).__name__}",))
 
 
+#: Every field a scan reads of a new message's header block before it decides to read
+#: more (the glance, triage_headers, the preview's MIME lines): a store may fetch only
+#: these lines.
+SCAN_FIELDS = frozenset({"from", "subject", "message-id", *TRIAGE_FIELDS,
+                         "content-type", "content-transfer-encoding"})
+
 #: The triage headers whose values prefilter.triage reads (of the others, only whether
 #: a message has them).
 GLANCE_VALUES = ("auto-submitted", "content-type", "list-id", "list-unsubscribe", "precedence")
