@@ -307,6 +307,12 @@ class Cycle:
 
     # --- quiet cycles ------------------------------------------------------------------
 
+    def _all_read(self) -> bool:
+        """Whether this cycle may take or give a licence: not a dry run, every source
+        read (none failing or waiting), and no task list (its state is outside ours)."""
+        return not (self.dry_run or self.result.errors or self.skipped
+                    or self.cfg.tasks is not None)
+
     def quiet(self) -> dict[str, Any] | None:
         """The licence of the last full cycle, if this cycle would derive what it did.
 
@@ -315,7 +321,7 @@ class Cycle:
         read this cycle, the config and thankful are the same, and no note's time has
         come (:func:`thankful.core.rules.next_change`, the next reminder period).
         """
-        if self.dry_run or self.result.errors or self.skipped or self.cfg.tasks is not None:
+        if not self._all_read():
             return None
         licence = self.store.quiet()
         if licence is None or licence.get("key") != _licence_key(self.cfg):
@@ -354,8 +360,7 @@ class Cycle:
         changes: given only by a full cycle that read every source and had nothing to
         write (a cycle after one that wrote sees what it wrote, and decides again)."""
         plan = self.result.plan
-        if (self.dry_run or plan is None or plan.drafts or plan.reminder is not None
-                or self.result.errors or self.skipped or self.cfg.tasks is not None
+        if (not self._all_read() or plan is None or plan.drafts or plan.reminder is not None
                 or self.recorded_found):
             return None
         from thankful import report
@@ -983,7 +988,6 @@ def _licence_key(cfg: Config) -> str:
         except OSError:
             stamps.append(f"{folder.name}:-")
     return note_hash(f"{__version__}|{','.join(stamps)}|{cfg!r}")
-
 
 
 def _states(notes: tuple[Note, ...]) -> dict[str, int]:

@@ -241,7 +241,6 @@ class ImapStore:
         self._uids: dict[str, list[int]] = {}  # folder -> uids by date
         self._sizes: dict[tuple[str, int], int] = {}
         self._cache: dict[tuple[str, int, bool], bytes] = {}
-        self._wanted: dict[str, set[int]] = {}
         #: folder -> the bodies the scan will read, in its order, in FETCH-sized batches
         self._plan: dict[str, list[list[int]]] = {}
         #: A body FETCH sent ahead and not read yet: (folder, batch index, tag).
@@ -849,15 +848,12 @@ class ImapStore:
         order, pos = self._uids.get(folder, []), self._order.get(folder, {})
         if uid not in pos or (not headers_only and folder in self._plan):
             return [uid]  # (planned bodies come in the plan's batches)
-        wanted = self._wanted.get(folder)
         out, total = [uid], self._sizes.get((folder, uid), 0)
         for u in order[pos[uid] + 1:]:
             if len(out) >= (HEADER_BATCH if headers_only else BODY_BATCH):
                 break
             if (folder, u, headers_only) in self._cache:
                 continue
-            if not headers_only and wanted is not None and u not in wanted:
-                continue  # the headers showed this body is not needed
             size = self._sizes.get((folder, u), 0)
             if not headers_only and (size > BODY_PREFETCH_MAX or total + size > BODY_BATCH_BYTES):
                 continue
@@ -871,7 +867,6 @@ class ImapStore:
         self._catch_up()  # an answer of an earlier plan on its way is taken first
         uids = [int(i.split(":", 1)[1]) for i in idents
                 if ":" in i and i.split(":", 1)[1].isdigit()]
-        self._wanted[folder] = set(uids)
         batches: list[list[int]] = []
         total = 0
         for u in uids:
