@@ -35,29 +35,37 @@ Action = Literal["skip", "preview", "body"]
 PREVIEW_BYTES = 4096
 
 
-class _Words:
-    """A case-blind search for a lower-case pattern: ASCII text is lower-cased and
-    searched as it is (several times quicker than ``re.IGNORECASE``, and the same for
-    ASCII), other text case-blind."""
+#: The characters other than A-Z that ``re.IGNORECASE`` matches to an ASCII letter and
+#: that ``str.lower`` does not lower to it (the others are KELVIN SIGN, which it does).
+#: A test sweeps every code point for this.
+_ASCII_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 
-    __slots__ = ("_blind", "_exact")
+
+class _Words:
+    """A case-blind search for a lower-case pattern of ASCII letters: the text is
+    lower-cased and searched as it is. For a pattern of ASCII letters that finds what
+    ``re.IGNORECASE`` finds (a test holds this for every code point), several times
+    quicker, most of all for text that is not ASCII."""
+
+    __slots__ = ("_exact",)
 
     def __init__(self, pattern: str) -> None:
-        if pattern != pattern.lower():
-            raise ValueError("the pattern must be lower-case")
+        if pattern != pattern.lower() or not pattern.isascii():
+            raise ValueError("the pattern must be lower-case ASCII")
         self._exact = re.compile(pattern)
-        self._blind = re.compile(pattern, re.IGNORECASE)
 
     def search(self, text: str) -> re.Match[str] | None:
         if text.isascii():
             return self._exact.search(text.lower())
-        return self._blind.search(text)
+        return self._exact.search(text.translate(_ASCII_FOLDS).lower())
 
 
-#: Subject words that make a message worth reading whatever its headers say.
+#: Subject words that make a message worth reading whatever its headers say. (No
+#: alternative starts with ``\b``, so that the engine passes over the letters no word
+#: starts with: ``i(?<=\bi)ntro`` is ``\bintro``.)
 _CUES = _Words(
     r"interview|offer|screen|call\b|chat|talk|speak|conversation|connect|meet|introduc|"
-    r"\bintro\b|referr|refer\b|recommend|application|applied|apply|position|role\b|job|"
+    r"i(?<=\bi)ntro\b|referr|refer\b|recommend|application|applied|apply|position|role\b|job|"
     r"candida|recruit|hiring|hire\b|talent|career|opportunit|next steps?|schedul|"
     r"availab|invit|confirm|reschedul|cancel|update on|follow[- ]?up|your (?:time|visit)|"
     r"onsite|on-site|zoom|teams|webex|itinerar|agenda|assessment|offer letter|sign|"
@@ -71,7 +79,7 @@ _CUES = _Words(
 _BULK_CUES = _Words(
     r"interview|screen(?:ing)?\b|applica|applied|applying|candida|recruit|position\b|"
     r"next steps?|invit|schedul|availab|onsite|on-site|assessment|itinerar|referr|"
-    r"introduc|\bintro\b|your (?:time|visit)|job offer|offer (?:letter|of employment|"
+    r"introduc|i(?<=\bi)ntro\b|your (?:time|visit)|job offer|offer (?:letter|of employment|"
     r"details|from|to join)|(?:your|an|the|verbal|written) offer\b",
 )
 #: Words in a preview of personal mail that make its whole body worth reading (the
