@@ -270,3 +270,88 @@ def test_hostile_item_lines_are_read_in_one_pass() -> None:
                  b"1 (" + b"a" * 500_000 + b" {3}", b"1 (" + b"BODY[ " * 100_000 + b" {3}"):
         (f,) = parse_fetch([(head, b"abc"), b")"]) or [Fetched(uid=1)]
         assert b"BODY[HEADER]" not in f.literals
+
+
+_FIELDS = b"BODY[HEADER.FIELDS (FROM SUBJECT)]"
+
+
+def _survey_answer(rng: random.Random) -> bytes:
+    """A survey's FETCH answer: mostly the usual shape, with every way a response can
+    stray from it (another order or name, more items, a malformed response that adds to
+    the message before it, other responses between), then a completion, and sometimes
+    garbled."""
+    out = []
+    for seq in range(1, rng.randrange(1, 12)):
+        lit = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 40)))
+        uid = rng.choice([seq + 100, seq + 100, 0, 7, 7])
+        date = b"17-Jul-1996 02:44:25 -0700" if rng.random() < 0.8 else rng.choice(
+            [b" 7-Jul-1996 02:44:25 +0000", b"31-Feb-2020 00:00:00 +0000", b"x[y",
+             b"RFC822.SIZE 3", b""])
+        name = _FIELDS if rng.random() < 0.8 else rng.choice(
+            [_FIELDS.lower(), b"BODY[HEADER.FIELDS (X)]", b"BODY[HEADER]"])
+        first = (b'* %d FETCH (UID %d INTERNALDATE "%s" RFC822.SIZE %d %s {%d}'
+                 if rng.random() < 0.8 else rng.choice([
+                     b'* %d FETCH (UID %d INTERNALDATE "%s" RFC822.SIZE %d  %s {%d}',
+                     b'* %d FETCH (UID %d INTERNALDATE "%s" RFC822.SIZE %d FLAGS () %s {%d}',
+                 ])) % (seq, uid, date, len(lit), name, len(lit))
+        if rng.random() < 0.1:
+            first = b'* %d FETCH (INTERNALDATE "%s" UID %d RFC822.SIZE %d %s {%d}' % (
+                seq, date, uid, len(lit), name, len(lit))
+        out.append(first + b"\r\n" + lit + (b")\r\n" if rng.random() < 0.8 else rng.choice(
+            [b" BODY[TEXT]<0> {2}\r\nxy)\r\n", b" FLAGS (\\Seen))\r\n", b"\r\n", b") \r\n"])))
+        if rng.random() < 0.25:
+            out.append(rng.choice([
+                b"* 3 EXISTS\r\n", b"+ go on\r\n", b"* OK [ALERT] hi\r\n",
+                b"* 9 FETCH UID 99 RFC822.SIZE 5)\r\n",  # no "(": adds to the message before
+                b"* 9 FETCH BODY[TEXT]<0> {3}\r\nabc)\r\n",
+                b"* 9 FETCH (FLAGS (\\Seen))\r\n", b"* 9 FETCH (UID 7 RFC822.SIZE 1)\r\n"]))
+    out.append(rng.choice([b"T7 OK done\r\n"] * 6 + [b"T7 NO [SERVERBUG] oops\r\n",
+                                                     b"* BYE bye\r\n", b""]))
+    stream = b"".join(out)
+    for _ in range(rng.choice([0, 0, 0, 1, 2])):
+        i = rng.randrange(len(stream) + 1)
+        op = rng.randrange(3)
+        if op == 0:
+            stream = stream[:i]
+        elif op == 1:
+            stream = stream[:i] + bytes(rng.randrange(256) for _ in range(3)) + stream[i:]
+        else:
+            stream = stream[:i] + stream[i + rng.randrange(1, 9):]
+    return stream
+
+
+def _messages(stream: bytes, usual: frozenset[bytes]) -> tuple[str, list[Fetched], int]:
+    f = io.BufferedReader(io.BytesIO(stream))
+    try:
+        data = read_fetch(f.readline, f.read, b"T7", usual)
+    except (FetchRefusedError, FetchAbortedError) as exc:
+        return type(exc).__name__, [], 0
+    return "OK", parse_fetch(data, (_FIELDS,)), sum(isinstance(p, Fetched) for p in data)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_usual_responses_read_quickly_give_what_the_plain_reading_gives(seed: int) -> None:
+    rng = random.Random(seed)
+    quick = plain_only = 0
+    for _ in range(600):
+        stream = _survey_answer(rng)
+        want = _messages(stream, frozenset())
+        got = _messages(stream, frozenset({_FIELDS}))
+        assert got[:2] == want[:2], stream
+        assert want[2] == 0
+        quick += got[2]
+        plain_only += got[2] == 0 and bool(got[1])
+    assert quick > 400 and plain_only > 20  # both readings were exercised
+
+
+def test_a_malformed_response_after_a_quick_one_adds_to_it_as_before() -> None:
+    lit = b"From: a@b.c\r\n\r\n"
+    stream = (b'* 1 FETCH (UID 5 INTERNALDATE "17-Jul-1996 02:44:25 -0700" RFC822.SIZE 9 '
+              + _FIELDS + b" {%d}\r\n" % len(lit) + lit + b")\r\n* 3 EXISTS\r\n"
+              + b"* 2 FETCH BODY[TEXT]<0> {3}\r\nabc)\r\nT7 OK done\r\n")
+    f = io.BufferedReader(io.BytesIO(stream))
+    data = read_fetch(f.readline, f.read, b"T7", frozenset({_FIELDS}))
+    assert not any(isinstance(p, Fetched) for p in data)  # put back as plain parts
+    (m,) = parse_fetch(data, (_FIELDS,))
+    assert m.uid == 5 and m.size == 9
+    assert m.literals == {_FIELDS: lit, b"BODY[TEXT]<0>": b"abc"}

@@ -755,6 +755,7 @@ class ImapStore:
 
         section = _header_section(fields)
         answer = f"BODY{section}".encode("ascii")
+        usual = frozenset({answer.upper()})
 
         def batches() -> Iterator[list[Headed]]:
             chunks = [new[i:i + SURVEY_BATCH] for i in range(0, len(new), SURVEY_BATCH)]
@@ -766,7 +767,7 @@ class ImapStore:
                 for k, chunk in enumerate(chunks):
                     # The tag is forgotten first: a refused answer is read whole already.
                     pending, tag = tag, None
-                    data = self._fetch_answer(doing, pending)
+                    data = self._fetch_answer(doing, pending, usual)
                     if k + 1 < len(chunks):
                         # The next thousand is asked for before this one is judged: the
                         # server reads them meanwhile (pipelining, RFC 3501 5.5).
@@ -789,17 +790,18 @@ class ImapStore:
         with self._io(doing):
             return self._imap._command("UID", "FETCH", uid_set(uids), items)
 
-    def _fetch_answer(self, doing: str, tag: Any) -> list[Any]:
+    def _fetch_answer(self, doing: str, tag: Any, usual: frozenset[bytes] = frozenset()
+                      ) -> list[Any]:
         """The untagged data of a ``UID FETCH`` sent by :meth:`_fetch_send`, as imaplib's
         ``uid("FETCH", ...)`` gives it, read by :func:`read_fetch` (imaplib's own reading
-        costs more than the server's answering)."""
+        costs more than the server's answering; ``usual``: see there)."""
         self._live()
         imap = self._imap
         assert imap is not None
         with self._io(doing):
             file: Any = imap.file  # binary: imaplib opens it "rb"
             try:
-                data = read_fetch(file.readline, file.read, tag)
+                data = read_fetch(file.readline, file.read, tag, usual)
             except FetchRefusedError as exc:
                 raise _Refused(f"FETCH failed: {exc}") from None
             except FetchAbortedError as exc:

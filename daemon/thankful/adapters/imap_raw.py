@@ -66,8 +66,18 @@ _UNTAGGED_STATUS = re.compile(rb"\* (?P<data>\d+) (?P<type>[A-Z-]+)( (?P<data2>.
 _LITERAL = re.compile(rb".*{(?P<size>\d+)}$", re.ASCII)
 
 
-def read_fetch(readline: Callable[[int], bytes], read: Callable[[int], bytes],
-               tag: bytes) -> list[bytes | tuple[bytes, bytes]]:
+#: A FETCH answer of the usual shape, as Dovecot and most servers give a survey's items
+#: (the date read as :data:`_INTERNALDATE` can read it, so nothing in it reads as an
+#: item): sequence number, the item list up to the literal, UID, INTERNALDATE,
+#: RFC822.SIZE, the literal's name and size.
+_USUAL = re.compile(
+    rb'\* (\d+) FETCH (\(UID (\d+) INTERNALDATE "([-+: 0-9A-Za-z]*)" RFC822\.SIZE (\d+) '
+    rb"(BODY\[[^\]]*\]) \{(\d+)\})", re.ASCII)
+
+
+def read_fetch(readline: Callable[[int], bytes], read: Callable[[int], bytes], tag: bytes,
+               usual: frozenset[bytes] = frozenset()
+               ) -> list[bytes | tuple[bytes, bytes] | Fetched]:
     """The FETCH data of the answer to the command tagged ``tag``, read up to its tagged
     completion, exactly as imaplib's ``uid("FETCH", ...)`` gives it (see
     :func:`parse_fetch`); other untagged responses are passed over.
@@ -75,9 +85,17 @@ def read_fetch(readline: Callable[[int], bytes], read: Callable[[int], bytes],
     imaplib reads the same lines, but with a dozen regular expressions, a debug log and
     a dictionary append for each; a first scan reads a million of them. ``readline(n)``
     and ``read(n)`` are those of the connection's buffered socket file.
+
+    ``usual``: upper-case literal names (a survey's header section). A response of the
+    usual shape (:data:`_USUAL`, then ``)``) with one of them is read by one expression
+    and handed over as the :class:`Fetched` that :func:`parse_fetch` would make of it;
+    ``parse_fetch`` of the list is the same as without ``usual`` (a test holds this).
     """
-    data: list[bytes | tuple[bytes, bytes]] = []
+    data: list[bytes | tuple[bytes, bytes] | Fetched] = []
     done = tag + b" "
+    # The last response read the quick way: where it is in data, and its plain parts
+    # (put back if the next response would add to it, as a malformed one can).
+    quick: tuple[int, list[bytes | tuple[bytes, bytes] | Fetched]] | None = None
     while True:
         resp = _line(readline)
         if resp.startswith(done):
@@ -85,23 +103,41 @@ def read_fetch(readline: Callable[[int], bytes], read: Callable[[int], bytes],
             if typ == b"OK":
                 return data
             raise FetchRefusedError(resp[len(done):][:300].decode("ascii", "replace"))
-        m = _UNTAGGED.match(resp)
-        dat2 = None
-        if m is None:
-            m = _UNTAGGED_STATUS.match(resp)
+        first: tuple[bytes, bytes] | None = None  # a literal read already, and the line after
+        q = _USUAL.fullmatch(resp) if usual else None
+        if q is not None and q.group(6).upper() in usual:
+            typ, dat = b"FETCH", q.group(1) + b" " + q.group(2)
+            literal = _literal(read, int(q.group(7)))
+            after = _line(readline)
+            if after == b")":
+                quick = (len(data), [(dat, literal), after])
+                data.append(Fetched(uid=int(q.group(3)), internaldate=internaldate(q.group(4)),
+                                    size=int(q.group(5)), literals={q.group(6).upper(): literal}))
+                continue
+            first = (literal, after)
+        else:
+            m = _UNTAGGED.match(resp)
+            dat2 = None
             if m is None:
-                if resp.startswith(b"+"):
-                    continue  # a continuation no FETCH asks for: imaplib passes it over too
-                raise FetchAbortedError(f"unexpected response: {resp[:100]!r}")
-            dat2 = m.group("data2")
-        typ, dat = m.group("type"), m.group("data") or b""
-        if dat2:
-            dat = dat + b" " + dat2
+                m = _UNTAGGED_STATUS.match(resp)
+                if m is None:
+                    if resp.startswith(b"+"):
+                        continue  # a continuation no FETCH asks for: imaplib passes it over too
+                    raise FetchAbortedError(f"unexpected response: {resp[:100]!r}")
+                dat2 = m.group("data2")
+            typ, dat = m.group("type"), m.group("data") or b""
+            if dat2:
+                dat = dat + b" " + dat2
+        if typ == b"FETCH" and quick is not None and quick[0] == len(data) - 1 \
+                and not _START.match(dat):
+            data[quick[0]:] = quick[1]  # this would add to the message before: as plain parts
+        if typ == b"FETCH":
+            quick = None
+        if first is not None:
+            data.append((dat, first[0]))
+            dat = first[1]
         while (lit := _LITERAL.match(dat)) is not None:
-            size = int(lit.group("size"))
-            literal = read(size)
-            if len(literal) < size:
-                raise FetchAbortedError("the connection closed inside a literal")
+            literal = _literal(read, int(lit.group("size")))
             if typ == b"FETCH":
                 data.append((dat, literal))
             dat = _line(readline)
@@ -109,6 +145,13 @@ def read_fetch(readline: Callable[[int], bytes], read: Callable[[int], bytes],
             data.append(dat)
         elif typ == b"BYE":
             raise FetchAbortedError(f"the server ended the session: {dat[:200]!r}")
+
+
+def _literal(read: Callable[[int], bytes], size: int) -> bytes:
+    literal = read(size)
+    if len(literal) < size:
+        raise FetchAbortedError("the connection closed inside a literal")
+    return literal
 
 
 def _line(readline: Callable[[int], bytes]) -> bytes:
@@ -183,7 +226,7 @@ def _literal_name(head: bytes, known: tuple[bytes, ...] = ()) -> tuple[bytes, in
     return (m.group(1).upper(), m.start(1)) if m else None
 
 
-def parse_fetch(data: Sequence[bytes | tuple[bytes, bytes] | None],
+def parse_fetch(data: Sequence[bytes | tuple[bytes, bytes] | Fetched | None],
                 known: tuple[bytes, ...] = ()) -> list[Fetched]:
     """The messages of imaplib's FETCH answer (``IMAP4.uid("FETCH", ...)[1]``).
     ``known``: upper-case literal names asked for besides the usual ones (a
@@ -213,6 +256,12 @@ def parse_fetch(data: Sequence[bytes | tuple[bytes, bytes] | None],
 
     for part in data:
         if part is None:
+            continue
+        if isinstance(part, Fetched):
+            finish()
+            cur = None
+            if part.uid:
+                out.append(part)
             continue
         head, literal = (part if isinstance(part, tuple) else (part, None))
         if not isinstance(head, bytes):
