@@ -283,20 +283,22 @@ def _survey_answer(rng: random.Random) -> bytes:
     out = []
     for seq in range(1, rng.randrange(1, 12)):
         lit = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 40)))
-        uid = rng.choice([seq + 100, seq + 100, 0, 7, 7])
+        uid = rng.choice([b"%d" % (seq + 100)] * 2 + [b"0", b"7", b"7", b"9" * 5000])
         date = b"17-Jul-1996 02:44:25 -0700" if rng.random() < 0.8 else rng.choice(
             [b" 7-Jul-1996 02:44:25 +0000", b"31-Feb-2020 00:00:00 +0000", b"x[y",
              b"RFC822.SIZE 3", b""])
         name = _FIELDS if rng.random() < 0.8 else rng.choice(
             [_FIELDS.lower(), b"BODY[HEADER.FIELDS (X)]", b"BODY[HEADER]"])
-        first = (b'* %d FETCH (UID %d INTERNALDATE "%s" RFC822.SIZE %d %s {%d}'
+        first = (b'* %d FETCH (UID %s INTERNALDATE "%s" RFC822.SIZE %d %s {%d}'
                  if rng.random() < 0.8 else rng.choice([
-                     b'* %d FETCH (UID %d INTERNALDATE "%s" RFC822.SIZE %d  %s {%d}',
-                     b'* %d FETCH (UID %d INTERNALDATE "%s" RFC822.SIZE %d FLAGS () %s {%d}',
+                     b'* %d FETCH (UID %s INTERNALDATE "%s" RFC822.SIZE %d  %s {%d}',
+                     b'* %d FETCH (UID %s INTERNALDATE "%s" RFC822.SIZE %d FLAGS () %s {%d}',
                  ])) % (seq, uid, date, len(lit), name, len(lit))
         if rng.random() < 0.1:
-            first = b'* %d FETCH (INTERNALDATE "%s" UID %d RFC822.SIZE %d %s {%d}' % (
+            first = b'* %d FETCH (INTERNALDATE "%s" UID %s RFC822.SIZE %d %s {%d}' % (
                 seq, date, uid, len(lit), name, len(lit))
+        if rng.random() < 0.02:  # a literal no scan asks for: the session is given up
+            first = first[:first.rfind(b"{")] + rng.choice([b"{%d}" % (1 << 40), b"{" + b"9" * 30 + b"}"])
         out.append(first + b"\r\n" + lit + (b")\r\n" if rng.random() < 0.8 else rng.choice(
             [b" BODY[TEXT]<0> {2}\r\nxy)\r\n", b" FLAGS (\\Seen))\r\n", b"\r\n", b") \r\n"])))
         if rng.random() < 0.25:
@@ -321,6 +323,9 @@ def _survey_answer(rng: random.Random) -> bytes:
 
 
 def _messages(stream: bytes, usual: frozenset[bytes]) -> tuple[str, list[Fetched], int]:
+    """The messages read from a survey's answer, with the quick reading (``usual``) or
+    the plain one (which ``test_read_fetch_reads_what_imaplib_reads`` holds to imaplib),
+    and how many responses the quick reading took."""
     f = io.BufferedReader(io.BytesIO(stream))
     try:
         data = read_fetch(f.readline, f.read, b"T7", usual)
@@ -338,10 +343,9 @@ def test_the_usual_responses_read_quickly_give_what_the_plain_reading_gives(seed
         want = _messages(stream, frozenset())
         got = _messages(stream, frozenset({_FIELDS}))
         assert got[:2] == want[:2], stream
-        assert want[2] == 0
         quick += got[2]
         plain_only += got[2] == 0 and bool(got[1])
-    assert quick > 400 and plain_only > 20  # both readings were exercised
+    assert quick > 300 and plain_only > 20  # both readings were exercised
 
 
 def test_a_malformed_response_after_a_quick_one_adds_to_it_as_before() -> None:
@@ -355,3 +359,16 @@ def test_a_malformed_response_after_a_quick_one_adds_to_it_as_before() -> None:
     (m,) = parse_fetch(data, (_FIELDS,))
     assert m.uid == 5 and m.size == 9
     assert m.literals == {_FIELDS: lit, b"BODY[TEXT]<0>": b"abc"}
+
+
+def test_a_huge_literal_or_number_ends_the_answer_calmly() -> None:
+    for size in (b"%d" % (1 << 40), b"9" * 30, b"9" * 5000):
+        stream = b"* 1 FETCH (UID 5 BODY[HEADER] {" + size + b"}\r\nabc)\r\nT7 OK done\r\n"
+        for usual in (frozenset(), frozenset({b"BODY[HEADER]"})):
+            f = io.BufferedReader(io.BytesIO(stream))
+            with pytest.raises(FetchAbortedError, match="literal of more than"):
+                read_fetch(f.readline, f.read, b"T7", usual)
+    # A UID or size of thousands of digits (int() refuses them) is no message, not an error.
+    data = [(b"1 (UID " + b"9" * 5000 + b" RFC822.SIZE " + b"9" * 5000 + b" BODY[HEADER] {3}",
+             b"A: "), b")"]
+    assert parse_fetch(data) == []

@@ -28,8 +28,10 @@ _START = re.compile(rb"^\d+ \(")
 _LITERAL_NAME = re.compile(rb"(BODY\[[^\]]*\](?:<\d+>)?|[^\s(]\S*) \{\d+\}$", re.IGNORECASE)
 #: How far before its literal a name is looked for (real ones are under 100 bytes).
 _NAME_MAX = 1000
-_UID = re.compile(rb"\bUID (\d+)")
-_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
+# Numbers of up to 20 digits (a UID is 32 bits, a size 64): int() refuses some 4,300
+# digits and more, and a longer number is a broken or hostile answer.
+_UID = re.compile(rb"\bUID (\d{1,20})(?!\d)")
+_SIZE = re.compile(rb"\bRFC822\.SIZE (\d{1,20})(?!\d)")
 _DATE = re.compile(rb'\bINTERNALDATE "([^"]*)"')
 _INTERNALDATE = re.compile(
     rb" ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$")
@@ -61,6 +63,9 @@ class FetchRefusedError(Exception):
 
 #: The longest line read (imaplib's bound): a longer one is an attack or a broken server.
 MAX_LINE = 1_000_000
+#: The longest literal read: a scan reads header blocks, previews and messages of at
+#: most a few megabytes; a server announcing more is broken or hostile.
+MAX_LITERAL = 256 * 1024 * 1024
 _UNTAGGED = re.compile(rb"\* (?P<type>[A-Z-]+)( (?P<data>.*))?")
 _UNTAGGED_STATUS = re.compile(rb"\* (?P<data>\d+) (?P<type>[A-Z-]+)( (?P<data2>.*))?", re.ASCII)
 _LITERAL = re.compile(rb".*{(?P<size>\d+)}$", re.ASCII)
@@ -71,8 +76,8 @@ _LITERAL = re.compile(rb".*{(?P<size>\d+)}$", re.ASCII)
 #: item): sequence number, the item list up to the literal, UID, INTERNALDATE,
 #: RFC822.SIZE, the literal's name and size.
 _USUAL = re.compile(
-    rb'\* (\d+) FETCH (\(UID (\d+) INTERNALDATE "([-+: 0-9A-Za-z]*)" RFC822\.SIZE (\d+) '
-    rb"(BODY\[[^\]]*\]) \{(\d+)\})", re.ASCII)
+    rb'\* (\d+) FETCH (\(UID (\d{1,20}) INTERNALDATE "([-+: 0-9A-Za-z]*)" '
+    rb"RFC822\.SIZE (\d{1,20}) (BODY\[[^\]]*\]) \{(\d{1,20})\})", re.ASCII)
 
 
 def read_fetch(readline: Callable[[int], bytes], read: Callable[[int], bytes], tag: bytes,
@@ -93,9 +98,10 @@ def read_fetch(readline: Callable[[int], bytes], read: Callable[[int], bytes], t
     """
     data: list[bytes | tuple[bytes, bytes] | Fetched] = []
     done = tag + b" "
-    # The last response read the quick way: where it is in data, and its plain parts
-    # (put back if the next response would add to it, as a malformed one can).
-    quick: tuple[int, list[bytes | tuple[bytes, bytes] | Fetched]] | None = None
+    # The last response read the quick way: where it is in data, its match and literal
+    # (put back as plain parts if the next response would add to it, as a malformed
+    # one can).
+    quick: tuple[int, re.Match[bytes], bytes] | None = None
     while True:
         resp = _line(readline)
         if resp.startswith(done):
@@ -106,14 +112,14 @@ def read_fetch(readline: Callable[[int], bytes], read: Callable[[int], bytes], t
         first: tuple[bytes, bytes] | None = None  # a literal read already, and the line after
         q = _USUAL.fullmatch(resp) if usual else None
         if q is not None and q.group(6).upper() in usual:
-            typ, dat = b"FETCH", q.group(1) + b" " + q.group(2)
-            literal = _literal(read, int(q.group(7)))
+            literal = _literal(read, q.group(7))
             after = _line(readline)
             if after == b")":
-                quick = (len(data), [(dat, literal), after])
+                quick = (len(data), q, literal)
                 data.append(Fetched(uid=int(q.group(3)), internaldate=internaldate(q.group(4)),
                                     size=int(q.group(5)), literals={q.group(6).upper(): literal}))
                 continue
+            typ, dat = b"FETCH", _plain_head(q)
             first = (literal, after)
         else:
             m = _UNTAGGED.match(resp)
@@ -130,14 +136,15 @@ def read_fetch(readline: Callable[[int], bytes], read: Callable[[int], bytes], t
                 dat = dat + b" " + dat2
         if typ == b"FETCH" and quick is not None and quick[0] == len(data) - 1 \
                 and not _START.match(dat):
-            data[quick[0]:] = quick[1]  # this would add to the message before: as plain parts
+            # This would add to the message before: that one as plain parts.
+            data[quick[0]:] = [(_plain_head(quick[1]), quick[2]), b")"]
         if typ == b"FETCH":
             quick = None
         if first is not None:
             data.append((dat, first[0]))
             dat = first[1]
         while (lit := _LITERAL.match(dat)) is not None:
-            literal = _literal(read, int(lit.group("size")))
+            literal = _literal(read, lit.group("size"))
             if typ == b"FETCH":
                 data.append((dat, literal))
             dat = _line(readline)
@@ -147,7 +154,17 @@ def read_fetch(readline: Callable[[int], bytes], read: Callable[[int], bytes], t
             raise FetchAbortedError(f"the server ended the session: {dat[:200]!r}")
 
 
-def _literal(read: Callable[[int], bytes], size: int) -> bytes:
+def _plain_head(q: re.Match[bytes]) -> bytes:
+    """What the plain reading hands over of a response of the usual shape before its
+    literal: the sequence number and the item list."""
+    return q.group(1) + b" " + q.group(2)
+
+
+def _literal(read: Callable[[int], bytes], digits: bytes) -> bytes:
+    """The literal announced by ``{digits}``, read whole."""
+    size = int(digits) if len(digits) <= 20 else MAX_LITERAL + 1
+    if size > MAX_LITERAL:
+        raise FetchAbortedError(f"a literal of more than {MAX_LITERAL} bytes announced")
     literal = read(size)
     if len(literal) < size:
         raise FetchAbortedError("the connection closed inside a literal")

@@ -239,33 +239,31 @@ def _preview(head: bytes, start: bytes) -> str:
         return ""
 
 
-#: A Content-Type that :func:`_plain_preview` reads by itself: plain text, its
-#: parameters (a charset, ``format=flowed``...) plain tokens, quoted or not.
+#: A Content-Type that :func:`_plain_preview` reads by itself: plain text with no
+#: parameter but these, each a plain token, quoted or not. (A ``name`` can make the part
+#: a calendar file or an attachment: the long way.)
 _PLAIN_TEXT = re.compile(r"text/plain[ \t]*", re.IGNORECASE)
 _PLAIN_PARAM = re.compile(
-    r';[ \t]*([A-Za-z][A-Za-z0-9-]{0,30})=("?)([A-Za-z0-9_.:/+-]{1,64})\2[ \t]*')
+    r';[ \t]*(charset|format|delsp)=("?)([A-Za-z0-9_.:/+-]{1,64})\2[ \t]*', re.IGNORECASE)
 
 
 def _plain_charset(value: str) -> str | None:
     """The charset (lower case, "" when none) of a Content-Type of the usual shape for
     plain text, as the email package reads it; None for any other."""
-    if not (value.isascii() and value.isprintable()):
-        return None
+    if len(value) > mh.MAX_HEADER or not (value.isascii() and value.isprintable()):
+        return None  # (the email package reads only the first MAX_HEADER characters)
     m = _PLAIN_TEXT.match(value)
     if m is None:
         return None
-    pos, charsets = m.end(), []
+    pos, charset = m.end(), None
     while pos < len(value):
         param = _PLAIN_PARAM.match(value, pos)
         if param is None:
             return None
-        name = param.group(1).lower()
-        if name.startswith("charset"):  # charset*, charset*0 (RFC 2231): the long way
-            if name != "charset":
-                return None
-            charsets.append(param.group(3).lower())
+        if charset is None and param.group(1).lower() == "charset":
+            charset = param.group(3).lower()  # the first, as get_param reads it
         pos = param.end()
-    return charsets[0] if charsets else ""  # the first, as get_param reads it
+    return charset or ""
 
 
 def _plain_preview(head: bytes, start: bytes) -> str | None:
@@ -282,7 +280,7 @@ def _plain_preview(head: bytes, start: bytes) -> str | None:
         charset = found
     cte = ""
     for value in index.values("content-transfer-encoding")[:1]:
-        if not (value.isascii() and value.isprintable()):
+        if len(value) > mh.MAX_HEADER or not (value.isascii() and value.isprintable()):
             return None
         cte = value.strip().lower()
     text = decode_bytes(_undo_transfer(cte, start), charset)
