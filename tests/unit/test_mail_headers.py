@@ -8,6 +8,7 @@ mail and thousands of generated and garbled values both give the same answers.
 
 from __future__ import annotations
 
+import base64
 import random
 from datetime import UTC
 from datetime import datetime
@@ -159,3 +160,48 @@ def test_a_block_is_split_as_the_parser_splits_it() -> None:
     # 8-bit bytes are read as UTF-8, else cp1252, exactly as for a parsed message.
     idx = mh.HeaderIndex.of_block("Subject: Grüße\r\n".encode() + b"From: J\xfcrgen <j@x.de>\r\n")
     assert idx.values("subject") == ["Grüße"] and idx.values("from") == ["Jürgen <j@x.de>"]
+
+
+def _encoded_value(rng: random.Random) -> str:
+    """An encoded header value: mostly the usual shape, often not."""
+    words = []
+    charset = rng.choice(["utf-8", "UTF-8", "iso-8859-1", "", "x-unknown", "utf-8*en"])
+    for _ in range(rng.randrange(1, 5)):
+        text = "".join(rng.choice(["J", "=C3=BC", "rgen", "_", "=3F", "=", "=Z1", "=e9", "a b",
+                                   "\t", "?", "4pyU", "SGVsbG8", "=="]) for _ in range(rng.randrange(0, 6)))
+        if rng.random() < 0.4:  # a base64 word, sometimes broken
+            raw = "".join(rng.choice(["Jürgen ", "Interview", "日本", "\u2028", "x"])
+                          for _ in range(rng.randrange(0, 4)))
+            text = base64.b64encode(raw.encode(rng.choice(["utf-8", "latin-1"]), "replace")).decode()
+            if rng.random() < 0.2:
+                text = text.rstrip("=") + rng.choice(["", "!", "=", "A"])
+            kind = rng.choice("bB")
+        else:
+            kind = rng.choice("qQ")
+        cs = charset if rng.random() < 0.9 else rng.choice(["utf-8", "koi8-r", "Utf-8"])
+        words.append(f"=?{cs}?{kind}?{text}?=")
+    seps = [rng.choice([" ", "  ", "\t", "", " \t", "x", " plain ", "\x0c"]) for _ in words]
+    value = "".join(w + s for w, s in zip(words, seps, strict=True))
+    value = value[:-len(seps[-1])] if seps[-1] and rng.random() < 0.8 else value
+    return rng.choice(["", " ", "Re: ", "\t"]) + value if rng.random() < 0.3 else value
+
+
+_ODD_ENCODED = [
+    "=?utf-8?q?a?==?utf-8?q? ?==?utf-8?q?b?=",  # decode_header drops the middle word
+    "=?utf-8?q?a?= =?utf-8?q?\t?= =?utf-8?q?b?=", "=?utf-8?b??=", "=??q?abc?=",
+    "=?utf-8?q?a?=\x0b=?utf-8?q?b?=", "=?utf-8?q?caf=C3=A9?= ", " =?utf-8?B?SGk=?=",
+    "=?utf-8?q?=C3?= =?utf-8?q?=A9?=",  # one character across two words
+]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_encoded_words_decode_as_the_email_package_decodes_them(seed: int) -> None:
+    for value in _ODD_ENCODED:
+        assert mh.decode_words(value) == mh._decode_words_email(value), value
+    rng = random.Random(seed)
+    quick = 0
+    for _ in range(5000):
+        value = _encoded_value(rng)
+        assert mh.decode_words(value) == mh._decode_words_email(value), value
+        quick += mh._decode_words_quick(value) is not None
+    assert quick > 500

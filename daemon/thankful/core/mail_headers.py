@@ -9,6 +9,7 @@ stdlib header parser sees them, because it has quadratic cases on long input.
 
 from __future__ import annotations
 
+import binascii
 import codecs
 import contextlib
 import re
@@ -277,6 +278,12 @@ def raw_values(msg: Headers, name: str) -> list[str]:
 
 def decode_words(value: str) -> str:
     """RFC 2047 decoding that survives unknown charsets and broken words (compat32 style)."""
+    quick = _decode_words_quick(value)
+    return quick if quick is not None else _decode_words_email(value)
+
+
+def _decode_words_email(value: str) -> str:
+    """:func:`decode_words` through the email package's ``decode_header``."""
     chunks = []
     try:
         parts = decode_header(value)
@@ -288,6 +295,43 @@ def decode_words(value: str) -> str:
         else:
             chunks.append(decode_bytes(chunk, charset or "utf-8"))
     return "".join(chunks)
+
+
+#: An encoded word as ``email.header.decode_header`` finds it.
+_ENCODED_WORD = re.compile(r"=\?([^?]*?)\?([qQbB])\?(.*?)\?=", re.MULTILINE)
+_BAD_ESCAPE = re.compile(r"=(?![0-9A-Fa-f]{2})")
+
+
+def _decode_words_quick(value: str) -> str | None:
+    """:func:`_decode_words_email` of the usual encoded value (ASCII, nothing but encoded
+    words in one charset, whitespace between them, their text without whitespace and,
+    in Q words, no "=" but escapes), several times quicker: the email package decodes
+    each Q word with a Python call per escape. None for any other value. A test holds
+    the two to the same text."""
+    if not (value.isascii() and value.replace("\t", " ").isprintable()):
+        return None  # (decode_header splits lines at more than CR and LF)
+    parts = _ENCODED_WORD.split(value)
+    if len(parts) < 4 or parts[0].strip() or parts[-1]:
+        return None
+    charset = parts[1].lower()
+    data = []
+    for i in range(1, len(parts), 4):
+        cs, kind, text, after = parts[i], parts[i + 1], parts[i + 2], parts[i + 3]
+        if cs.lower() != charset or (after and not after.isspace()) or not text.isprintable() \
+                or " " in text:
+            return None
+        if kind in "qQ":
+            if _BAD_ESCAPE.search(text):
+                return None
+            data.append(binascii.a2b_qp(text.encode("ascii"), header=True))
+        else:
+            if len(text) % 4:
+                text += "==="[:4 - len(text) % 4]
+            try:
+                data.append(binascii.a2b_base64(text.encode("ascii")))
+            except binascii.Error:
+                return None
+    return decode_bytes(b"".join(data), charset or "utf-8")
 
 
 def decode_unstructured(value: str, problem: Problem = _ignore) -> str:
