@@ -486,8 +486,14 @@ class Cycle:
         # for personal mail that says nothing in its subject, after a glimpse of its text.
         candidates: list[Entry] = []
         glimpse: list[tuple[Entry, bytes]] = []
+        missing = 0
         for headed in self._new(acc, folder, survey):
             e = headed.entry
+            if headed.head is None:
+                # Gone since it was listed, or the server's answer for it could not be
+                # read: not recorded, so a later scan reads it if it is still there.
+                missing += 1
+                continue
             if cutoff is not None and e.timestamp < cutoff:
                 record((e.ident, "old", ""))
                 continue
@@ -499,6 +505,10 @@ class Cycle:
                 glimpse.append((e, mime_head(headed.head)))
             else:
                 record(verdict)
+        if missing:
+            log.info("headers_missing", account=acc.name, folder=folder, count=missing,
+                     reason="no header block came for them (deleted since they were listed, "
+                            "or an answer that could not be read): looked for again next cycle")
         if glimpse:
             starts = ms.previews(folder, [e.ident for e, _ in glimpse], PREVIEW_BYTES)
             self.result.bump("previews_read", len(starts))
@@ -522,7 +532,8 @@ class Cycle:
         with self.store.transaction():
             self.store.add_items(acc.name, folder, batch)
             self.store.forget_items(acc.name, folder, self._gone(survey, known))
-            self.store.set_folder_token(acc.name, folder, token)
+            if not missing:  # else the folder is surveyed again, and they are listed again
+                self.store.set_folder_token(acc.name, folder, token)
 
     def _triage(self, acc: AccountConfig, folder: str
                 ) -> Callable[[Headed], tuple[str, str, str] | Literal["body", "preview"]]:

@@ -242,3 +242,36 @@ def test_a_new_address_means_the_mail_is_judged_again(tmp_path: Path) -> None:
     assert {(n.occasion, n.recipient.email) for n in after.notes} == want
     assert after.counts.get("headers_read", 0) >= len(data.inbox)
     assert len(before.notes) <= len(after.notes)
+
+
+def test_a_message_whose_header_block_did_not_come_is_read_next_cycle(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message listed by the survey whose header block then did not come (deleted
+    meanwhile, or an answer that could not be read) is not recorded as read: the next
+    cycle looks for it again, and its note is owed then."""
+    from thankful.adapters.maildir import MaildirStore
+
+    data = build_demo(NOW)
+    cfg = load(setup(tmp_path, data))
+    want = owed(run_cycle(load(setup(tmp_path / "clean", data)), NOW).notes)
+    real = MaildirStore.read
+    missed: list[str] = []
+
+    def flaky(self: MaildirStore, folder: str, ident: str, *, headers_only: bool = False
+              ) -> bytes | None:
+        raw = real(self, folder, ident, headers_only=headers_only)
+        if headers_only and raw and b"from: sam okafor" in raw.lower() and not missed:
+            missed.append(ident)
+            return None
+        return raw
+
+    monkeypatch.setattr(MaildirStore, "read", flaky)
+    with capture_logs() as logs:
+        first = run_cycle(cfg, NOW)
+    assert missed and first.ok
+    assert ("offer", "sam.okafor.dev@gmail.com") in want - owed(first.notes)  # the referral's
+    assert [e["count"] for e in logs if e["event"] == "headers_missing"] == [1]
+    monkeypatch.setattr(MaildirStore, "read", real)
+    second = run_cycle(cfg, NOW + timedelta(minutes=5))
+    assert second.ok and owed(second.notes) == want
+    assert second.counts.get("headers_read", 0) >= 1  # the missed one, read now

@@ -267,3 +267,36 @@ def test_a_rescan_with_nothing_new_never_loads_imapclient(
     # The same report as the cycle before, which derived the notes.
     assert quiet.stdout.splitlines()[1:-1] == second.stdout.splitlines()[1:-1]
     assert "Who is owed a thank-you note" in quiet.stdout
+
+
+def test_a_message_missing_from_the_fetch_answer_is_read_next_cycle(
+        tmp_path: Path, demo: tuple[ImapUser, Config, DemoData],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message the survey listed but whose FETCH answer did not come (expunged
+    meanwhile, or a response that could not be read; here the referral) is neither
+    recorded nor passed by the folder's token: the next cycle finds it, although only
+    the cycle's own reminder was added since (which alone reads as "added since")."""
+    import thankful.adapters.imap as imap_adapter
+
+    _, cfg, data = demo
+    want = owed(run_cycle(load(write_search(tmp_path / "md", data, NOW)), NOW))
+    real = imap_adapter.parse_fetch
+    dropped: list[int] = []
+
+    def lossy(data: Any, known: tuple[bytes, ...] = ()) -> Any:
+        got = real(data, known)
+        for f in got:
+            head = next(iter(f.literals.values()), b"")
+            if known and not dropped and b"from: sam okafor" in head.lower():
+                dropped.append(f.uid)
+                return [g for g in got if g is not f]
+        return got
+
+    monkeypatch.setattr(imap_adapter, "parse_fetch", lossy)
+    first = run_cycle(cfg, NOW)
+    assert dropped and first.ok, first.errors
+    assert ("offer", "sam.okafor.dev@gmail.com") in want - owed(first)  # the referral's
+    monkeypatch.setattr(imap_adapter, "parse_fetch", real)
+    second = run_cycle(cfg, NOW + timedelta(minutes=5))
+    assert second.ok, second.errors
+    assert owed(second) == want

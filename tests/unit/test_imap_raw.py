@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from thankful.adapters.imap_raw import HUGE_SIZE
 from thankful.adapters.imap_raw import FetchAbortedError
 from thankful.adapters.imap_raw import Fetched
 from thankful.adapters.imap_raw import FetchRefusedError
@@ -368,7 +369,11 @@ def test_a_huge_literal_or_number_ends_the_answer_calmly() -> None:
             f = io.BufferedReader(io.BytesIO(stream))
             with pytest.raises(FetchAbortedError, match="literal of more than"):
                 read_fetch(f.readline, f.read, b"T7", usual)
-    # A UID or size of thousands of digits (int() refuses them) is no message, not an error.
-    data = [(b"1 (UID " + b"9" * 5000 + b" RFC822.SIZE " + b"9" * 5000 + b" BODY[HEADER] {3}",
-             b"A: "), b")"]
+    # A UID of thousands of digits (int() refuses them) is no message, not an error; a
+    # size of more than 20 digits reads as larger than any bound on message sizes.
+    data = [(b"1 (UID " + b"9" * 5000 + b" RFC822.SIZE 3 BODY[HEADER] {3}", b"A: "), b")"]
     assert parse_fetch(data) == []
+    for digits in (b"9" * 21, b"9" * 5000):
+        data = [(b"1 (UID 7 RFC822.SIZE " + digits + b" BODY[HEADER] {3}", b"A: "), b")"]
+        (f,) = parse_fetch(data)
+        assert f.uid == 7 and f.size == HUGE_SIZE > 10**19

@@ -717,7 +717,7 @@ class ImapStore:
     def _search(self, folder: str, *criteria: str) -> list[int]:
         data = self._raw(f"listing {folder}", "SEARCH", *criteria)
         return [int(x) for x in b" ".join(d for d in data if isinstance(d, bytes)).split()
-                if x.isdigit()]
+                if x.isdigit() and len(x) <= 20]  # (a UID has up to 10 digits)
 
     def survey(self, folder: str, known: Callable[[], Collection[str]], since: float | None,
                previous: str | None = None, fields: Collection[str] = ()) -> Survey:

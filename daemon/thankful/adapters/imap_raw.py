@@ -28,10 +28,12 @@ _START = re.compile(rb"^\d+ \(")
 _LITERAL_NAME = re.compile(rb"(BODY\[[^\]]*\](?:<\d+>)?|[^\s(]\S*) \{\d+\}$", re.IGNORECASE)
 #: How far before its literal a name is looked for (real ones are under 100 bytes).
 _NAME_MAX = 1000
-# Numbers of up to 20 digits (a UID is 32 bits, a size 64): int() refuses some 4,300
-# digits and more, and a longer number is a broken or hostile answer.
+# A UID has up to 10 digits (32 bits): one of more than 20 is a broken or hostile answer,
+# not read (int() refuses some 4,300 digits and more). A longer size reads as huge.
 _UID = re.compile(rb"\bUID (\d{1,20})(?!\d)")
-_SIZE = re.compile(rb"\bRFC822\.SIZE (\d{1,20})(?!\d)")
+_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
+#: What a size of more than 20 digits reads as: more than any bound on message sizes.
+HUGE_SIZE = 1 << 64
 _DATE = re.compile(rb'\bINTERNALDATE "([^"]*)"')
 _INTERNALDATE = re.compile(
     rb" ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$")
@@ -264,7 +266,8 @@ def parse_fetch(data: Sequence[bytes | tuple[bytes, bytes] | Fetched | None],
             cur.uid = int(m.group(1))
         m = _SIZE.search(text)
         if m:
-            cur.size = int(m.group(1))
+            digits = m.group(1)
+            cur.size = int(digits) if len(digits) <= 20 else HUGE_SIZE
         m = _DATE.search(text)
         if m:
             cur.internaldate = internaldate(m.group(1))
