@@ -505,10 +505,6 @@ class Cycle:
                 glimpse.append((e, mime_head(headed.head)))
             else:
                 record(verdict)
-        if missing:
-            log.info("headers_missing", account=acc.name, folder=folder, count=missing,
-                     reason="no header block came for them (deleted since they were listed, "
-                            "or an answer that could not be read): looked for again next cycle")
         if glimpse:
             starts = ms.previews(folder, [e.ident for e, _ in glimpse], PREVIEW_BYTES)
             self.result.bump("previews_read", len(starts))
@@ -528,7 +524,16 @@ class Cycle:
         if hint is not None:
             hint(folder, [e.ident for e in candidates])
         for e in candidates:
-            record(self._incoming(acc, ms, folder, e.ident, e.size))
+            row = self._incoming(acc, ms, folder, e.ident, e.size)
+            if row is None:  # as a missing header block: looked for again next cycle
+                missing += 1
+            else:
+                record(row)
+        if missing:
+            log.info("messages_missing", account=acc.name, folder=folder, count=missing,
+                     reason="their header block or body did not come (deleted since they "
+                            "were listed, or an answer that could not be read): looked for "
+                            "again next cycle")
         with self.store.transaction():
             self.store.add_items(acc.name, folder, batch)
             self.store.forget_items(acc.name, folder, self._gone(survey, known))
@@ -574,7 +579,9 @@ class Cycle:
         return judge
 
     def _incoming(self, acc: AccountConfig, ms: MailStore, folder: str, ident: str,
-                  size: int) -> tuple[str, str, str]:
+                  size: int) -> tuple[str, str, str] | None:
+        """Read a message judged worth reading: the row to record, or None when it did
+        not come (gone since, or an answer that could not be read)."""
         from thankful.core.classify import classify_message
         from thankful.core.parse_mail import parse_headers
         from thankful.core.parse_mail import parse_message
@@ -585,7 +592,7 @@ class Cycle:
         big = size > MAX_MESSAGE_BYTES
         raw = ms.read(folder, ident, headers_only=big)
         if raw is None:
-            return (ident, "gone", "")
+            return None
         self.result.bump("messages_read")
         try:
             item = parse_headers(raw) if big else parse_message(raw)
