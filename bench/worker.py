@@ -41,9 +41,10 @@ from typing import Any
 
 def scan_item() -> str:
     """The header section a scan's survey fetches: the lines of SCAN_FIELDS."""
+    from thankful.adapters.imap import _header_section
     from thankful.core.parse_mail import SCAN_FIELDS
 
-    return f"BODY.PEEK[HEADER.FIELDS ({' '.join(sorted(f.upper() for f in SCAN_FIELDS))})]"
+    return f"BODY.PEEK{_header_section(SCAN_FIELDS)}"
 
 
 def _status(key: str) -> float:

@@ -488,21 +488,18 @@ class Cycle:
         glimpse: list[tuple[Entry, bytes]] = []
         missing = 0
         for headed in self._new(acc, folder, survey):
-            e = headed.entry
-            if headed.head is None:
-                # Gone since it was listed, or the server's answer for it could not be
-                # read: not recorded, so a later scan reads it if it is still there.
+            e, raw = headed.entry, headed.head
+            if raw is None:  # not recorded: looked for again (see _close_folder)
                 missing += 1
                 continue
             if cutoff is not None and e.timestamp < cutoff:
                 record((e.ident, "old", ""))
                 continue
-            verdict = judge(headed)
+            verdict = judge(e.ident, raw)
             if verdict == "body":
                 candidates.append(e)
             elif verdict == "preview":
-                assert headed.head is not None
-                glimpse.append((e, mime_head(headed.head)))
+                glimpse.append((e, mime_head(raw)))
             else:
                 record(verdict)
         if glimpse:
@@ -525,23 +522,37 @@ class Cycle:
             hint(folder, [e.ident for e in candidates])
         for e in candidates:
             row = self._incoming(acc, ms, folder, e.ident, e.size)
-            if row is None:  # as a missing header block: looked for again next cycle
+            if row is None:  # as a missing header block
                 missing += 1
             else:
                 record(row)
+        self._close_folder(acc, folder, batch, self._gone(survey, known), token, missing)
+
+    def _close_folder(self, acc: AccountConfig, folder: str, rows: list[tuple[str, str, str]],
+                      gone: set[str], token: str, missing: int, *, drafts: bool = False) -> None:
+        """Record what a survey of a folder read and forget what left it (``drafts``: its
+        drafts too; a sent message stays sent when it is deleted, a draft does not).
+
+        ``missing`` messages were listed but their header block or body did not come
+        (deleted since, or an answer that could not be read). They are not recorded,
+        and the folder's token is not moved past them: the next cycle surveys the folder
+        again and lists them again.
+        """
         if missing:
             log.info("messages_missing", account=acc.name, folder=folder, count=missing,
                      reason="their header block or body did not come (deleted since they "
                             "were listed, or an answer that could not be read): looked for "
                             "again next cycle")
         with self.store.transaction():
-            self.store.add_items(acc.name, folder, batch)
-            self.store.forget_items(acc.name, folder, self._gone(survey, known))
-            if not missing:  # else the folder is surveyed again, and they are listed again
+            self.store.add_items(acc.name, folder, rows)
+            self.store.forget_items(acc.name, folder, gone)
+            if drafts:
+                self.store.forget_outgoing(acc.name, folder, gone)
+            if not missing:
                 self.store.set_folder_token(acc.name, folder, token)
 
     def _triage(self, acc: AccountConfig, folder: str
-                ) -> Callable[[Headed], tuple[str, str, str] | Literal["body", "preview"]]:
+                ) -> Callable[[str, bytes], tuple[str, str, str] | Literal["body", "preview"]]:
         """How a folder's messages are judged by their headers: a row to record, or what
         to read next. (Made once per folder: it runs for every new message.)"""
         from thankful.core.parse_mail import glance
@@ -552,16 +563,13 @@ class Cycle:
         flog = log.bind(account=acc.name, folder=folder)  # bound once, not per message
         bump, identity = self.result.bump, self.identity
 
-        def judge(headed: Headed) -> tuple[str, str, str] | Literal["body", "preview"]:
-            ident = headed.entry.ident
-            if headed.head is None:
-                return (ident, "gone", "")
+        def judge(ident: str, raw: bytes) -> tuple[str, str, str] | Literal["body", "preview"]:
             bump("headers_read")
-            seen = glance(headed.head)
+            seen = glance(raw)
             if seen is not None and not seen.is_thankful:  # the usual case, and quick
                 action, why = triage_glance(seen, identity)
             else:  # thankful's own, or a block the glance could not read
-                head = triage_headers(headed.head)  # never raises
+                head = triage_headers(raw)  # never raises
                 if head.is_thankful:
                     slot = head.headers.get("x-thankful-reminder")
                     if slot and not self.store.reminder_delivered(slot):
@@ -641,9 +649,11 @@ class Cycle:
         from thankful.core.rules import Outgoing
 
         rows = []
+        missing = 0
         for headed in self._new(acc, folder, survey):
             e, raw = headed.entry, headed.head
             if raw is None:
+                missing += 1
                 continue
             try:
                 item = parse_headers(raw)
@@ -659,14 +669,8 @@ class Cycle:
             with self.store.transaction():
                 self.store.put_outgoing(acc.name, folder, kind, e.ident, out)
             rows.append((e.ident, kind, ""))
-        with self.store.transaction():
-            self.store.add_items(acc.name, folder, rows)
-            gone = self._gone(survey, known)
-            self.store.forget_items(acc.name, folder, gone)
-            if kind == "draft":
-                # A sent message stays sent when it is deleted; a draft does not.
-                self.store.forget_outgoing(acc.name, folder, gone)
-            self.store.set_folder_token(acc.name, folder, token)
+        self._close_folder(acc, folder, rows, self._gone(survey, known), token, missing,
+                           drafts=kind == "draft")
 
     # --- calendars -------------------------------------------------------------------
 

@@ -276,3 +276,33 @@ def test_a_message_whose_header_block_or_body_did_not_come_is_read_next_cycle(
     monkeypatch.setattr(MaildirStore, "read", real)
     second = run_cycle(cfg, NOW + timedelta(minutes=5))
     assert second.ok and owed(second.notes) == want
+
+
+def test_a_sent_message_whose_header_block_did_not_come_is_read_next_cycle(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same for Sent, which nothing changes between the cycles: its token must not
+    move past the message, or it is never read (and a note it settled stays owed)."""
+    from thankful.adapters.maildir import MaildirStore
+    from thankful.adapters.store import Store
+
+    cfg = load(setup(tmp_path, build_demo(NOW)))
+    real = MaildirStore.read
+    missed: list[str] = []
+
+    def flaky(self: MaildirStore, folder: str, ident: str, *, headers_only: bool = False
+              ) -> bytes | None:
+        if folder == "Sent" and not missed:
+            missed.append(ident)
+            return None
+        return real(self, folder, ident, headers_only=headers_only)
+
+    def sent_read() -> set[str]:
+        with Store(cfg.state_dir) as st:
+            return st.known_items(cfg.accounts[0].name, "Sent")
+
+    monkeypatch.setattr(MaildirStore, "read", flaky)
+    assert run_cycle(cfg, NOW).ok and missed
+    assert missed[0] not in sent_read()
+    monkeypatch.setattr(MaildirStore, "read", real)
+    assert run_cycle(cfg, NOW + timedelta(minutes=5)).ok
+    assert missed[0] in sent_read()

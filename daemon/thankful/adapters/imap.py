@@ -155,11 +155,7 @@ def _adopt(imap: _IMAP4, *, tls: bool, starttls: bool, caps: frozenset[bytes],
     client._starttls_done = starttls
     client._cached_capabilities = tuple(sorted(caps))
     client.normalise_times = False  # aware INTERNALDATEs
-    # imapclient turns on imaplib's protocol trace (debug = 5) and sends it to a
-    # logger; imaplib then formats the repr of every line and literal it reads, even
-    # when no one listens: half the time of a bulk FETCH. Only when someone does.
-    if not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
-        imap.debug = 0
+    _trace(imap)  # imapclient turned imaplib's trace on (debug = 5) whoever listens
     return client
 
 
