@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import sys
 import time
 from pathlib import Path
@@ -65,15 +66,27 @@ def _talk(line: str) -> None:
     sys.stdin.readline()
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its children reaped so far (a judging worker)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), \
+        resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def timed(name: str, fn: Any) -> Any:
     _talk(f"READY {name}")
     rss0 = _status("VmRSS")
     _reset_peak()
+    cpu0 = _cpu()
     t0 = time.perf_counter()
     out = fn()
     seconds = time.perf_counter() - t0
-    info = {"name": name, "seconds": seconds, "rss_before_mb": rss0,
-            "peak_rss_mb": _status("VmHWM"), **(out or {})}
+    info = {"name": name, "seconds": seconds, "cpu_s": _cpu() - cpu0, "rss_before_mb": rss0,
+            "peak_rss_mb": _status("VmHWM"),
+            # A judging worker's (thankful.adapters.judging), apart: the figure above
+            # is this process's alone. Children reaped so far; 0 when none ran.
+            "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            / 1024, **(out or {})}
     _talk("DONE " + json.dumps(info, default=str))
     return out
 

@@ -14,11 +14,13 @@ import itertools
 import os
 from collections.abc import Callable
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
     from thankful.core.model import ParsedCalendar
     from thankful.core.plan import Plan
     from thankful.core.plan import Writer
+    from thankful.core.prefilter import Action
     from thankful.core.rules import Application
     from thankful.core.rules import Note
     from thankful.core.rules import Policy
@@ -464,6 +467,8 @@ class Cycle:
         survey, known, token = surveyed
         # Detection is imported only when there is mail to read: a rescan with nothing
         # new, the daemon's usual cycle and every timer run, starts quicker without it.
+        from thankful.adapters.judging import Aside
+        from thankful.adapters.judging import judged
         from thankful.core.parse_mail import mime_head
         from thankful.core.parse_mail import preview_text
         from thankful.core.prefilter import PREVIEW_BYTES
@@ -487,21 +492,28 @@ class Cycle:
         candidates: list[Entry] = []
         glimpse: list[tuple[Entry, bytes]] = []
         missing = 0
-        for headed in self._new(acc, folder, survey):
-            e, raw = headed.entry, headed.head
-            if raw is None:  # not recorded: looked for again (see _close_folder)
-                missing += 1
-                continue
-            if cutoff is not None and e.timestamp < cutoff:
-                record((e.ident, "old", ""))
-                continue
-            verdict = judge(e.ident, raw)
-            if verdict == "body":
-                candidates.append(e)
-            elif verdict == "preview":
-                glimpse.append((e, mime_head(raw)))
-            else:
-                record(verdict)
+
+        def to_judge() -> Iterator[tuple[Entry, bytes]]:
+            nonlocal missing
+            for headed in self._new(acc, folder, survey):
+                e, raw = headed.entry, headed.head
+                if raw is None:  # not recorded: looked for again (see _close_folder)
+                    missing += 1
+                elif cutoff is not None and e.timestamp < cutoff:
+                    record((e.ident, "old", ""))
+                else:
+                    yield e, raw
+
+        aside = Aside()
+        with closing(judged(to_judge(), itemgetter(1), self.identity, aside=aside)) as seen:
+            for (e, raw), glanced in seen:
+                verdict = judge(e.ident, raw, glanced)
+                if verdict == "body":
+                    candidates.append(e)
+                elif verdict == "preview":
+                    glimpse.append((e, mime_head(raw)))
+                else:
+                    record(verdict)
         if glimpse:
             starts = ms.previews(folder, [e.ident for e, _ in glimpse], PREVIEW_BYTES)
             self.result.bump("previews_read", len(starts))
@@ -516,6 +528,8 @@ class Cycle:
                     log.debug("body_skipped", account=acc.name, folder=folder, ident=e.ident,
                               reason=why)
                     record((e.ident, "other", why))
+        if aside.judged:
+            self.result.bump("headers_judged_aside", aside.judged)
         candidates.sort(key=lambda e: (e.timestamp, e.ident))
         hint = getattr(ms, "hint_bodies", None)
         if hint is not None:
@@ -551,23 +565,23 @@ class Cycle:
             if not missing:
                 self.store.set_folder_token(acc.name, folder, token)
 
-    def _triage(self, acc: AccountConfig, folder: str
-                ) -> Callable[[str, bytes], tuple[str, str, str] | Literal["body", "preview"]]:
+    def _triage(self, acc: AccountConfig, folder: str) -> Callable[
+            [str, bytes, tuple[Action, str] | None],
+            tuple[str, str, str] | Literal["body", "preview"]]:
         """How a folder's messages are judged by their headers: a row to record, or what
-        to read next. (Made once per folder: it runs for every new message.)"""
-        from thankful.core.parse_mail import glance
+        to read next, from the glance's verdict (``prefilter.judge_head``) when it gave
+        one. (Made once per folder: it runs for every new message.)"""
         from thankful.core.parse_mail import triage_headers
         from thankful.core.prefilter import triage
-        from thankful.core.prefilter import triage_glance
 
         flog = log.bind(account=acc.name, folder=folder)  # bound once, not per message
         bump, identity = self.result.bump, self.identity
 
-        def judge(ident: str, raw: bytes) -> tuple[str, str, str] | Literal["body", "preview"]:
+        def judge(ident: str, raw: bytes, seen: tuple[Action, str] | None
+                  ) -> tuple[str, str, str] | Literal["body", "preview"]:
             bump("headers_read")
-            seen = glance(raw)
-            if seen is not None and not seen.is_thankful:  # the usual case, and quick
-                action, why = triage_glance(seen, identity)
+            if seen is not None:  # the usual case
+                action, why = seen
             else:  # thankful's own, or a block the glance could not read
                 head = triage_headers(raw)  # never raises
                 if head.is_thankful:

@@ -22,6 +22,7 @@ import pytest
 from integration.dovecot import Dovecot
 from integration.dovecot import ImapUser
 from integration.dovecot import running
+from thankful.adapters import judging
 from thankful.adapters.imap import ImapStore
 from thankful.config import AccountConfig
 from thankful.config import Config
@@ -135,6 +136,27 @@ def test_same_notes_and_drafts_as_on_maildir(tmp_path: Path,
             assert after[key][1] == (b"\\Draft", b"\\Seen")
         else:
             assert b"\\Seen" not in after[key][1]
+
+
+def test_headers_judged_in_a_worker_process_give_the_same_cycle(
+        tmp_path: Path, demo: tuple[ImapUser, Config, DemoData],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large first scan judges header blocks in a second process too: the notes and
+    drafts are the ones judged in one (here every chunk of four may go to it)."""
+    _user, cfg, data = demo
+    alone = run_cycle(load(write_search(tmp_path / "md", data, NOW)), NOW)
+    assert alone.counts.get("headers_judged_aside", 0) == 0
+    monkeypatch.setattr(judging, "START_AFTER", 0)
+    monkeypatch.setattr(judging, "CHUNK", 4)
+    monkeypatch.setattr(judging, "_cores", lambda: 2)
+    result = run_cycle(cfg, NOW)
+    assert result.ok, result.errors
+    assert result.counts.get("headers_judged_aside", 0) > 0
+    assert owed(result) == owed(alone) and drafts(result) == drafts(alone)
+    # Its own reminder, which the worker leaves to this process, is known as its own.
+    second = run_cycle(cfg, NOW + timedelta(minutes=10))
+    assert second.ok and second.drafts == [] and second.reminder is None
+    assert second.counts.get("headers_read", 0) == 1
 
 
 def test_second_cycle_appends_nothing(demo: tuple[ImapUser, Config, DemoData]) -> None:

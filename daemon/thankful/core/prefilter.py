@@ -28,6 +28,7 @@ from thankful.core.lexicon import ROBOT_DOMAINS
 from thankful.core.model import Glance
 from thankful.core.model import Identity
 from thankful.core.model import MailItem
+from thankful.core.parse_mail import glance
 
 Action = Literal["skip", "preview", "body"]
 
@@ -136,6 +137,17 @@ def triage(head: MailItem, identity: Identity) -> tuple[Action, str]:
 def triage_glance(head: Glance, identity: Identity) -> tuple[Action, str]:
     """:func:`triage` of a :class:`Glance` (what a scan makes of every new message)."""
     return _judge(head.sender, head.subject, head.values, head.present, identity)
+
+
+def judge_head(raw: bytes, identity: Identity) -> tuple[Action, str] | None:
+    """:func:`triage_glance` of a header block's glance: what a scan decides for nearly
+    every new message. None when the glance cannot tell: thankful's own drafts and
+    reminders (their slot may need recording) and a block the glance could not read.
+    The caller then reads the block with ``parse_mail.triage_headers``."""
+    seen = glance(raw)
+    if seen is None or seen.is_thankful:
+        return None
+    return triage_glance(seen, identity)
 
 
 def _judge(sender: str, subject: str, h: Mapping[str, str], present: Collection[str],
