@@ -370,9 +370,10 @@ backfill_days = 30
               f"{len(self.expected)} planted, missing {s['notes_missing']}, extra "
               f"{s['notes_extra']}")
         print(f"full scan in the worker: {s['seconds']:.2f} s, CPU {s['cpu_s']:.2f} s (with "
-              f"its judging worker's); {self.full_counts.get('headers_judged_aside', 0):,} "
-              f"header blocks judged by that worker, whose peak RSS was "
-              f"{s['children_peak_rss_mb']:.0f} MB (0: none ran)")
+              f"its helper process's); the helper judged "
+              f"{self.full_counts.get('headers_judged_by_helper', 0):,} header blocks and read "
+              f"{self.full_counts.get('messages_read_by_helper', 0):,} messages whole; its "
+              f"peak RSS {s['children_peak_rss_mb']:.0f} MB (0: none ran)")
 
     # The JSON line's keys both benchmarks print, in groups, in the order printed.
 
@@ -398,13 +399,14 @@ backfill_days = 30
     def json_rss(self) -> dict[str, Any]:
         return {"peak_rss_mb": rnd(self.med(FULL, "process_rss_mb"), 1),
                 "peak_rss_in_process_mb": rnd(self.med(FULL, "peak_rss_mb"), 1),
-                "judge_worker_rss_mb": rnd(self.med(FULL, "children_peak_rss_mb"), 1)}
+                "helper_rss_mb": rnd(self.med(FULL, "children_peak_rss_mb"), 1)}
 
     def json_bodies(self) -> dict[str, Any]:
         return {"bodies_fetched": self.bodies,
                 "bodies_share": round(self.bodies / self.args.messages, 4),
                 "headers_read": self.full_counts.get("headers_read", 0),
-                "headers_judged_aside": self.full_counts.get("headers_judged_aside", 0),
+                "headers_judged_by_helper": self.full_counts.get("headers_judged_by_helper", 0),
+                "messages_read_by_helper": self.full_counts.get("messages_read_by_helper", 0),
                 "full_scan_cpu_s": rnd(self.med(FULL, "cpu_s"), 3)}
 
     def json_notes(self) -> dict[str, Any]:

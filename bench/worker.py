@@ -67,7 +67,7 @@ def _talk(line: str) -> None:
 
 
 def _cpu() -> float:
-    """CPU seconds of this process and of its children reaped so far (a judging worker)."""
+    """CPU seconds of this process and of its children reaped so far (a helper process)."""
     own, kids = resource.getrusage(resource.RUSAGE_SELF), \
         resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
@@ -83,8 +83,9 @@ def timed(name: str, fn: Any) -> Any:
     seconds = time.perf_counter() - t0
     info = {"name": name, "seconds": seconds, "cpu_s": _cpu() - cpu0, "rss_before_mb": rss0,
             "peak_rss_mb": _status("VmHWM"),
-            # A judging worker's (thankful.adapters.judging), apart: the figure above
-            # is this process's alone. Children reaped so far; 0 when none ran.
+            # The helper process's (thankful.adapters.helper_process), apart: the figure
+            # above is this process's alone. The largest child reaped so far (this process
+            # runs one cycle at a time, and only a cycle starts children); 0: none ran.
             "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             / 1024, **(out or {})}
     _talk("DONE " + json.dumps(info, default=str))

@@ -14,7 +14,6 @@ import itertools
 import os
 from collections.abc import Callable
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
@@ -54,11 +53,11 @@ if TYPE_CHECKING:
     from thankful.core.compose import Template
     from thankful.core.model import CalEvent
     from thankful.core.model import Identity
-    from thankful.core.model import MailItem
     from thankful.core.model import ParsedCalendar
     from thankful.core.plan import Plan
     from thankful.core.plan import Writer
     from thankful.core.prefilter import Action
+    from thankful.core.reading import Reading
     from thankful.core.rules import Application
     from thankful.core.rules import Note
     from thankful.core.rules import Policy
@@ -180,16 +179,6 @@ class CycleResult:
         self.counts[key] = self.counts.get(key, 0) + n
 
 
-def _thread(item: MailItem) -> ThreadRef:
-    from thankful.core.rules import ThreadRef
-
-    people = {a.email for a in (*item.to, *item.cc, *item.reply_to) if a.email}
-    if item.sender and item.sender.email:
-        people.add(item.sender.email)
-    return ThreadRef(message_id=item.message_id, references=item.references,
-                     subject=item.subject, participants=frozenset(people), date=item.date)
-
-
 def parse_calendar(data: bytes, **kw: Any) -> ParsedCalendar:
     """The iCalendar parser, imported on first use.
 
@@ -198,17 +187,6 @@ def parse_calendar(data: bytes, **kw: Any) -> ParsedCalendar:
     from thankful.core.parse_ics import parse_calendar as parse
 
     return parse(data, **kw)
-
-
-def _events(item: MailItem, tz: Any, now: datetime) -> tuple[list[CalEvent], list[str]]:
-    events: list[CalEvent] = []
-    problems: list[str] = []
-    for part in item.calendar_parts:
-        parsed = parse_calendar(part, default_tz=tz, window_start=now - CALENDAR_PAST,
-                                window_end=now + CALENDAR_AHEAD)
-        events.extend(parsed.events)
-        problems.extend(parsed.problems)
-    return events, problems
 
 
 class Cycle:
@@ -467,8 +445,7 @@ class Cycle:
         survey, known, token = surveyed
         # Detection is imported only when there is mail to read: a rescan with nothing
         # new, the daemon's usual cycle and every timer run, starts quicker without it.
-        from thankful.adapters.judging import Aside
-        from thankful.adapters.judging import judged
+        from thankful.adapters.helper_process import HelperProcess
         from thankful.core.parse_mail import mime_head
         from thankful.core.parse_mail import preview_text
         from thankful.core.prefilter import PREVIEW_BYTES
@@ -504,9 +481,20 @@ class Cycle:
                 else:
                     yield e, raw
 
-        aside = Aside()
-        with closing(judged(to_judge(), itemgetter(1), self.identity, aside=aside)) as seen:
-            for (e, raw), glanced in seen:
+        def to_read() -> Iterator[tuple[Entry, tuple[bytes, bool]]]:
+            nonlocal missing
+            for e in candidates:
+                big = e.size > MAX_MESSAGE_BYTES
+                raw = ms.read(folder, e.ident, headers_only=big)
+                if raw is None:  # as a missing header block
+                    missing += 1
+                else:
+                    self.result.bump("messages_read")
+                    yield e, (raw, big)
+
+        # A large scan has a second process judge and read some of the messages.
+        with HelperProcess(self.identity, self._window()) as helper:
+            for (e, raw), glanced in helper.judge(to_judge(), itemgetter(1)):
                 verdict = judge(e.ident, raw, glanced)
                 if verdict == "body":
                     candidates.append(e)
@@ -514,32 +502,30 @@ class Cycle:
                     glimpse.append((e, mime_head(raw)))
                 else:
                     record(verdict)
-        if glimpse:
-            starts = ms.previews(folder, [e.ident for e, _ in glimpse], PREVIEW_BYTES)
-            self.result.bump("previews_read", len(starts))
-            for e, head in glimpse:
-                start = starts.get(e.ident, b"")
-                need, why = preview_needs_body(
-                    preview_text(head, start, cut=len(start) >= PREVIEW_BYTES))
-                if need:
-                    candidates.append(e)
-                else:
-                    self.result.bump("bodies_skipped")
-                    log.debug("body_skipped", account=acc.name, folder=folder, ident=e.ident,
-                              reason=why)
-                    record((e.ident, "other", why))
-        if aside.judged:
-            self.result.bump("headers_judged_aside", aside.judged)
-        candidates.sort(key=lambda e: (e.timestamp, e.ident))
-        hint = getattr(ms, "hint_bodies", None)
-        if hint is not None:
-            hint(folder, [e.ident for e in candidates])
-        for e in candidates:
-            row = self._incoming(acc, ms, folder, e.ident, e.size)
-            if row is None:  # as a missing header block
-                missing += 1
-            else:
-                record(row)
+            if glimpse:
+                starts = ms.previews(folder, [e.ident for e, _ in glimpse], PREVIEW_BYTES)
+                self.result.bump("previews_read", len(starts))
+                for e, head in glimpse:
+                    start = starts.get(e.ident, b"")
+                    need, why = preview_needs_body(
+                        preview_text(head, start, cut=len(start) >= PREVIEW_BYTES))
+                    if need:
+                        candidates.append(e)
+                    else:
+                        self.result.bump("bodies_skipped")
+                        log.debug("body_skipped", account=acc.name, folder=folder,
+                                  ident=e.ident, reason=why)
+                        record((e.ident, "other", why))
+            candidates.sort(key=lambda e: (e.timestamp, e.ident))
+            hint = getattr(ms, "hint_bodies", None)
+            if hint is not None:
+                hint(folder, [e.ident for e in candidates])
+            for (e, (_raw, big)), reading in helper.read_whole(to_read(), itemgetter(1),
+                                                              len(candidates)):
+                record(self._settle(acc, folder, e, big, reading))
+        if helper.judged or helper.read:
+            self.result.bump("headers_judged_by_helper", helper.judged)
+            self.result.bump("messages_read_by_helper", helper.read)
         self._close_folder(acc, folder, batch, self._gone(survey, known), token, missing)
 
     def _close_folder(self, acc: AccountConfig, folder: str, rows: list[tuple[str, str, str]],
@@ -600,51 +586,42 @@ class Cycle:
 
         return judge
 
-    def _incoming(self, acc: AccountConfig, ms: MailStore, folder: str, ident: str,
-                  size: int) -> tuple[str, str, str] | None:
-        """Read a message judged worth reading: the row to record, or None when it did
-        not come (gone since, or an answer that could not be read)."""
-        from thankful.core.classify import classify_message
-        from thankful.core.parse_mail import parse_headers
-        from thankful.core.parse_mail import parse_message
-        from thankful.core.rules import Signal
-        from thankful.core.rules import company_key
-        from thankful.core.textdates import with_text_event
+    def _window(self) -> tuple[datetime, datetime]:
+        """The span of time whose calendar events a cycle reads."""
+        return self.now - CALENDAR_PAST, self.now + CALENDAR_AHEAD
 
-        big = size > MAX_MESSAGE_BYTES
-        raw = ms.read(folder, ident, headers_only=big)
-        if raw is None:
-            return None
-        self.result.bump("messages_read")
-        try:
-            item = parse_headers(raw) if big else parse_message(raw)
-        except Exception as exc:
+    def _settle(self, acc: AccountConfig, folder: str, e: Entry, big: bool,
+                reading: Reading) -> tuple[str, str, str]:
+        """Log and record what a message read whole says; the row to record."""
+        from thankful.core.rules import Signal
+
+        ident = e.ident
+        if reading.error:
             log.warning("message_skipped", account=acc.name, folder=folder, ident=ident,
-                        reason=f"could not be parsed: {type(exc).__name__}")
+                        reason=f"could not be parsed: {reading.error}")
             self.result.bump("messages_skipped")
-            return (ident, "error", type(exc).__name__)
+            return (ident, "error", reading.error)
         if big:
             self.result.bump("messages_headers_only")
             log.warning("message_headers_only", account=acc.name, folder=folder, ident=ident,
-                        reason=f"{size / 1e6:.1f} MB is over the "
+                        reason=f"{e.size / 1e6:.1f} MB is over the "
                                f"{MAX_MESSAGE_BYTES // 1_000_000} MB limit; judged by headers")
-        if item.problems:  # cut or partly unreadable: counted, each reason logged
+        if reading.problems:  # cut or partly unreadable: counted, each reason logged
             self.result.bump("messages_with_problems")
-        for problem in item.problems:
+        for problem in reading.problems:
             log.info("message_problem", account=acc.name, folder=folder, ident=ident,
                      reason=problem)
-        if item.is_thankful:
+        if reading.own:
             return (ident, "own", "")
-        events, problems = _events(item, self.identity.timezone, self.now)
-        for problem in problems:
+        for problem in reading.calendar_problems:
             log.info("calendar_part_problem", account=acc.name, ident=ident, reason=problem)
-        det = classify_message(item, self.identity, events)
-        det = with_text_event(det, item, self.identity.timezone, company_key(det.company or ""))
-        if det.kind == "other":
+        det = reading.detection
+        if det is None or det.kind == "other" or reading.thread is None:
             return (ident, "other", "")
-        at = item.date or datetime.fromtimestamp(0).astimezone()
-        key = item.message_id or f"{folder}/{ident}"
-        sig = Signal(ident=f"mail:{acc.name}:{key}", at=at, detection=det, thread=_thread(item))
+        at = reading.date or datetime.fromtimestamp(0).astimezone()
+        key = reading.message_id or f"{folder}/{ident}"
+        sig = Signal(ident=f"mail:{acc.name}:{key}", at=at, detection=det,
+                     thread=reading.thread)
         status = "active" if det.sure else "review"
         with self.store.transaction():
             self.store.put_signal(sig, status, short_id(sig.ident))
@@ -660,6 +637,7 @@ class Cycle:
             return
         survey, known, token = surveyed
         from thankful.core.parse_mail import parse_headers
+        from thankful.core.reading import thread_of
         from thankful.core.rules import Outgoing
 
         rows = []
@@ -679,7 +657,7 @@ class Cycle:
             date = item.date or datetime.fromtimestamp(e.timestamp).astimezone()
             out = Outgoing(recipients=frozenset(a.email for a in item.to if a.email),
                            date=date, note_hash=item.headers.get("x-thankful-note", ""),
-                           thread=_thread(item))
+                           thread=thread_of(item))
             with self.store.transaction():
                 self.store.put_outgoing(acc.name, folder, kind, e.ident, out)
             rows.append((e.ident, kind, ""))

@@ -22,7 +22,7 @@ import pytest
 from integration.dovecot import Dovecot
 from integration.dovecot import ImapUser
 from integration.dovecot import running
-from thankful.adapters import judging
+from thankful.adapters import helper_process
 from thankful.adapters.imap import ImapStore
 from thankful.config import AccountConfig
 from thankful.config import Config
@@ -138,22 +138,26 @@ def test_same_notes_and_drafts_as_on_maildir(tmp_path: Path,
             assert b"\\Seen" not in after[key][1]
 
 
-def test_headers_judged_in_a_worker_process_give_the_same_cycle(
+def test_a_helper_process_gives_the_same_cycle(
         tmp_path: Path, demo: tuple[ImapUser, Config, DemoData],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A large first scan judges header blocks in a second process too: the notes and
-    drafts are the ones judged in one (here every chunk of four may go to it)."""
+    """A large first scan has a second process judge header blocks and read messages
+    whole: the notes and drafts are the ones of a scan done in one process (here every
+    chunk of four header blocks, or two messages, may go to it)."""
     _user, cfg, data = demo
     alone = run_cycle(load(write_search(tmp_path / "md", data, NOW)), NOW)
-    assert alone.counts.get("headers_judged_aside", 0) == 0
-    monkeypatch.setattr(judging, "START_AFTER", 0)
-    monkeypatch.setattr(judging, "CHUNK", 4)
-    monkeypatch.setattr(judging, "_cores", lambda: 2)
+    assert alone.counts.get("headers_judged_by_helper", 0) == 0
+    monkeypatch.setattr(helper_process, "START_AFTER", 0)
+    monkeypatch.setattr(helper_process, "READ_START_AT", 0)
+    monkeypatch.setattr(helper_process, "CHUNK", 4)
+    monkeypatch.setattr(helper_process, "READ_CHUNK", 2)
+    monkeypatch.setattr(helper_process, "_cores", lambda: 2)
     result = run_cycle(cfg, NOW)
     assert result.ok, result.errors
-    assert result.counts.get("headers_judged_aside", 0) > 0
+    assert result.counts.get("headers_judged_by_helper", 0) > 0
+    assert result.counts.get("messages_read_by_helper", 0) > 0
     assert owed(result) == owed(alone) and drafts(result) == drafts(alone)
-    # Its own reminder, which the worker leaves to this process, is known as its own.
+    # Its own reminder, which the helper leaves to this process, is known as its own.
     second = run_cycle(cfg, NOW + timedelta(minutes=10))
     assert second.ok and second.drafts == [] and second.reminder is None
     assert second.counts.get("headers_read", 0) == 1

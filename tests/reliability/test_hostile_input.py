@@ -3,7 +3,7 @@
 A seeded, deterministic mutational fuzzer of our own feeds 100,000 inputs
 (``N_MESSAGES`` = 97,000 messages and ``N_CALENDARS`` = 3,000 calendars) through the path a cycle
 takes for one message (``triage_headers`` -> ``triage``, the preview, ``parse_message``
--> the calendar parts through ``service._events`` -> ``classify_message`` ->
+-> the calendar parts through ``reading.calendar_events`` -> ``classify_message`` ->
 ``with_text_event`` -> the signal as the store writes it) and for one calendar file
 (``parse_calendar`` -> ``classify_events`` per UID -> the signal as stored).
 
@@ -102,6 +102,8 @@ from thankful.core.prefilter import PREVIEW_BYTES
 from thankful.core.prefilter import preview_needs_body
 from thankful.core.prefilter import triage
 from thankful.core.prefilter import triage_glance
+from thankful.core.reading import calendar_events
+from thankful.core.reading import thread_of
 from thankful.core.rules import Signal
 from thankful.core.rules import company_key
 from thankful.core.textdates import with_text_event
@@ -723,7 +725,8 @@ def run_message(raw: bytes, *, classify: bool = True) -> list[str]:
     problems = list(item.problems)
     if item.is_thankful:
         return problems
-    events, cal_problems = service._events(item, TZ, NOW)
+    events, cal_problems = calendar_events(
+        item, TZ, (NOW - service.CALENDAR_PAST, NOW + service.CALENDAR_AHEAD))
     problems += cal_problems
     if not classify:
         return problems
@@ -732,7 +735,7 @@ def run_message(raw: bytes, *, classify: bool = True) -> list[str]:
     if det.kind != "other":
         at = item.date or datetime.fromtimestamp(0).astimezone()
         sig = Signal(ident=f"mail:fuzz:{item.message_id or 'x'}", at=at, detection=det,
-                     thread=service._thread(item))
+                     thread=thread_of(item))
         _record(sig, det.sure)
     return problems
 
