@@ -523,9 +523,10 @@ class Cycle:
             for (e, (_raw, big)), reading in helper.read_whole(to_read(), itemgetter(1),
                                                               len(candidates)):
                 record(self._settle(acc, folder, e, big, reading))
-        if helper.judged or helper.read:
-            self.result.bump("headers_judged_by_helper", helper.judged)
-            self.result.bump("messages_read_by_helper", helper.read)
+        for key, n in (("headers_judged_by_helper", helper.judged),
+                       ("messages_read_by_helper", helper.read)):
+            if n:
+                self.result.bump(key, n)
         self._close_folder(acc, folder, batch, self._gone(survey, known), token, missing)
 
     def _close_folder(self, acc: AccountConfig, folder: str, rows: list[tuple[str, str, str]],

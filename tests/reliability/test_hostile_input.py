@@ -706,7 +706,8 @@ def _record(sig: Signal, sure: bool) -> None:
 
 
 def run_message(raw: bytes, *, classify: bool = True) -> list[str]:
-    """What ``Cycle._triage`` and ``Cycle._incoming`` do with one message; its problems.
+    """What ``Cycle._triage`` and ``reading.read_message`` do with one message; its
+    problems.
 
     Every parser the bytes meet runs whatever the headers say (a scan skips the body
     of most mail, but hostile mail chooses its own headers); ``classify``: also the

@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.spawn
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -296,6 +297,38 @@ def test_a_failed_worker_is_not_started_again(eager: None) -> None:
         _read(list(helper.read_whole(_slow(items[:40]), _body, 40)), items[:40])
         assert not _workers()
     assert helper.read == 0
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_what_is_held_at_once_stays_bounded(
+        eager: None, monkeypatch: pytest.MonkeyPatch, cores: int) -> None:
+    monkeypatch.setattr(helper_process, "_cores", lambda: cores)
+    monkeypatch.setattr(helper_process, "HELD_BYTES", 10_000)
+    monkeypatch.setattr(helper_process, "READ_CHUNK_BYTES", 3_000)
+    sizes = [random.Random(k).choice((100, 900, 2_500, 15_000)) for k in range(80)]
+    items = [(k, b"Subject: big\r\n\r\n" + b"lorem ipsum dolor \r\n" * (n // 20))
+             for k, n in enumerate(sizes)]
+    taken = 0
+    most = 0
+
+    def fetched() -> Iterator[tuple[int, bytes]]:
+        nonlocal taken
+        for item in items:
+            taken += len(item[1])
+            yield item
+
+    out = []
+    with HelperProcess(ME, WINDOW) as helper:
+        for pair in helper.read_whole(fetched(), _body, len(items)):
+            out.append(pair)
+            most = max(most, taken - sum(len(raw) for (_k, raw), _r in out))
+    _read(out, items)
+    # The bound, the chunk just taken and the one being filled (each the chunk bound,
+    # or one message over it).
+    biggest = max(3_000, *(len(raw) for _k, raw in items))
+    assert most <= 10_000 + 2 * biggest
+    assert (helper.read > 0) == (cores > 1)
+    _gone()
 
 
 def test_the_worker_leaves_when_its_parent_is_killed(tmp_path: Path) -> None:

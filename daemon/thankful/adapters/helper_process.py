@@ -19,8 +19,9 @@ decides when it stops) and exits when this process is gone, however it went.
 The worker is a new interpreter (``spawn``), never a fork: the daemon has threads (the
 scheduler's, IDLE's), and a fork of a threaded process can hang in the child. Like
 every ``spawn`` user, a script that runs a cycle must keep its top level under
-``if __name__ == "__main__":`` (the worker imports the main module; thankful's own
-entry points, ``python -m thankful`` and the ``thankful`` script, do).
+``if __name__ == "__main__":``: the worker imports the main module. thankful's own
+entry points are safe: the ``thankful`` script keeps that guard, and spawn never
+imports a package's ``__main__`` module (``python -m thankful``) again.
 """
 
 from __future__ import annotations
@@ -56,10 +57,13 @@ Verdict = tuple[Action, str] | None
 #: Header blocks handed to the worker at once.
 CHUNK = 500
 #: Messages handed to it at once to be read whole, and at most this many bytes of them
-#: (or one message: a message is read whole up to 10 MB). Memory holds some twenty
-#: chunks at most (:data:`AHEAD` and :data:`WAITING`), each in two or three copies.
+#: (or one message: a message is read whole up to 10 MB).
 READ_CHUNK = 16
 READ_CHUNK_BYTES = 1_000_000
+#: Bytes of header blocks or messages this process holds between taking them from the
+#: mailbox and handing them back judged or read (past it, it waits for the oldest
+#: chunk), besides the chunk just taken and the one being filled.
+HELD_BYTES = 16_000_000
 #: Header blocks of one folder judged here before a worker is started. Its start (a
 #: new interpreter importing the judging modules: about a fifth of a second of a core)
 #: pays off in a large scan, a first one; the cycles after it see a handful of messages.
@@ -128,43 +132,47 @@ class HelperProcess:
     def _mapped(self, items: Iterable[T], payload: Callable[[T], Any], task: str, *,
                 chunk: int, chunk_bytes: int | None, start_after: int | None
                 ) -> Iterator[tuple[T, Any]]:
-        """``_TASKS[task]`` of each item's payload, some in the worker, in order."""
+        """``_TASKS[task]`` of each item's payload, some in the worker, in order. When
+        the items end in an error (the mailbox failed), every item taken comes out
+        first, then the error; any other error comes out at once."""
         work = _TASKS[task]
         context = (self.identity, self.window)
-        # Oldest first: a chunk with its results (done here) or with the worker's future.
-        queue: deque[tuple[list[T], list[Any] | Future[list[Any]]]] = deque()
-        count = 0
+        # Oldest first: a chunk, its payloads' bytes, and its results (done here) or
+        # the worker's future.
+        queue: deque[tuple[list[T], int, list[Any] | Future[list[Any]]]] = deque()
+        held = count = 0
         self._clean = False
-        try:
-            for part in _chunks(items, chunk, payload, chunk_bytes):
-                count += len(part)
-                while queue and _ready(queue[0][1]):
-                    yield from self._collect(task, payload, *queue.popleft())
-                if self._worker is None and not self.failed and start_after is not None \
-                        and count > start_after and _cores() > 1:
-                    self._start()
-                payloads = [payload(item) for item in part]
-                if self._worker is not None and _in_hand(queue) < AHEAD:
-                    try:
-                        queue.append((part, self._worker.pool.submit(_run, task, payloads)))
-                        continue
-                    except Exception as exc:  # a pool that broke meanwhile: done here
-                        self._give_up(exc)
-                queue.append((part, work(payloads, *context)))
-                while len(queue) > WAITING:
-                    yield from self._collect(task, payload, *queue.popleft())
-        except Exception:
-            # The items ran out with an error (the server went away): what was handed
-            # over still comes out, so that the scan keeps it, then the error.
-            while queue:
-                yield from self._collect(task, payload, *queue.popleft())
-            raise
+        source = _Chunks(items, chunk, payload, _SIZES[task], chunk_bytes)
+        for part, size in source:
+            count += len(part)
+            held += size
+            while queue and _ready(queue[0][2]):
+                held -= queue[0][1]
+                yield from self._collect(task, payload, queue.popleft())
+            if self._worker is None and not self.failed and start_after is not None \
+                    and count > start_after and _cores() > 1:
+                self._start()
+            payloads = [payload(item) for item in part]
+            done: list[Any] | Future[list[Any]] | None = None
+            if self._worker is not None and _in_hand(queue) < AHEAD:
+                try:
+                    done = self._worker.pool.submit(_run, task, payloads)
+                except Exception as exc:  # a pool that broke meanwhile: done here
+                    self._give_up(exc)
+            queue.append((part, size, work(payloads, *context) if done is None else done))
+            while queue and (len(queue) > WAITING or held > HELD_BYTES):
+                held -= queue[0][1]
+                yield from self._collect(task, payload, queue.popleft())
         while queue:
-            yield from self._collect(task, payload, *queue.popleft())
+            yield from self._collect(task, payload, queue.popleft())
+        if source.error is not None:
+            raise source.error
         self._clean = True
 
-    def _collect(self, task: str, payload: Callable[[T], Any], part: list[T],
-                 done: list[Any] | Future[list[Any]]) -> Iterator[tuple[T, Any]]:
+    def _collect(self, task: str, payload: Callable[[T], Any],
+                 entry: tuple[list[T], int, list[Any] | Future[list[Any]]]
+                 ) -> Iterator[tuple[T, Any]]:
+        part, _size, done = entry
         if isinstance(done, list):
             yield from zip(part, done, strict=True)
             return
@@ -221,43 +229,54 @@ class HelperProcess:
 
 
 def _why(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    # The exception's name alone: its text could quote a message (a parser's error).
+    return type(exc).__name__
 
 
 def _ready(done: list[Any] | Future[list[Any]]) -> bool:
     return isinstance(done, list) or done.done()
 
 
-def _in_hand(queue: deque[tuple[list[T], list[Any] | Future[list[Any]]]]) -> int:
+def _in_hand(queue: deque[tuple[list[T], int, list[Any] | Future[list[Any]]]]) -> int:
     """Chunks the worker has and has not finished."""
-    return sum(1 for _, done in queue if not isinstance(done, list) and not done.done())
+    return sum(1 for _, _, done in queue if not isinstance(done, list) and not done.done())
 
 
-def _chunks(items: Iterable[T], n: int, payload: Callable[[T], Any],
-            max_bytes: int | None) -> Iterator[list[T]]:
-    """Lists of at most ``n`` items (and, with ``max_bytes``, of payloads whose bytes
-    add up to at most that, or of one item). When the items end in an error, the items
-    taken so far come first, then the error."""
-    part: list[T] = []
-    size = 0
-    try:
-        for item in items:
-            if max_bytes is not None:
-                grows = len(payload(item)[0])
-                if part and size + grows > max_bytes:
-                    yield part
-                    part, size = [], 0
-                size += grows
-            part.append(item)
-            if len(part) >= n:
-                yield part
+class _Chunks:
+    """The items in lists of at most ``n`` (and, with ``max_bytes``, of payloads whose
+    bytes add up to at most that, or of one item), each with its payloads' bytes. An
+    error while the items are taken ends the lists (the items taken so far come
+    first) and is kept in :attr:`error`."""
+
+    def __init__(self, items: Iterable[T], n: int, payload: Callable[[T], Any],
+                 size_of: Callable[[Any], int], max_bytes: int | None) -> None:
+        self.items, self.n, self.payload = items, n, payload
+        self.size_of, self.max_bytes = size_of, max_bytes
+        self.error: Exception | None = None
+
+    def __iter__(self) -> Iterator[tuple[list[Any], int]]:
+        part: list[Any] = []
+        size = 0
+        it = iter(self.items)
+        while True:
+            try:
+                item = next(it)
+            except StopIteration:
+                break
+            except Exception as exc:  # the mailbox's error: raised after the rest
+                self.error = exc
+                break
+            grows = self.size_of(self.payload(item))
+            if self.max_bytes is not None and part and size + grows > self.max_bytes:
+                yield part, size
                 part, size = [], 0
-    except Exception:
+            part.append(item)
+            size += grows
+            if len(part) >= self.n:
+                yield part, size
+                part, size = [], 0
         if part:
-            yield part
-        raise
-    if part:
-        yield part
+            yield part, size
 
 
 def _cores() -> int:
@@ -308,6 +327,7 @@ def _read(bodies: list[tuple[bytes, bool]], identity: Identity,
 
 
 _TASKS: dict[str, Callable[..., list[Any]]] = {"judge": _judge, "read": _read}
+_SIZES: dict[str, Callable[[Any], int]] = {"judge": len, "read": lambda body: len(body[0])}
 
 _context: tuple[Identity, tuple[datetime, datetime]] | None = None  # in the worker
 
