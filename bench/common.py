@@ -373,7 +373,7 @@ backfill_days = 30
               f"its helper process's); the helper judged "
               f"{self.full_counts.get('headers_judged_by_helper', 0):,} header blocks and read "
               f"{self.full_counts.get('messages_read_by_helper', 0):,} messages whole; its "
-              f"peak RSS {s['children_peak_rss_mb']:.0f} MB (0: none ran)")
+              f"peak RSS {s['helper_peak_rss_mb']:.0f} MB (0: none ran)")
 
     # The JSON line's keys both benchmarks print, in groups, in the order printed.
 
@@ -399,7 +399,7 @@ backfill_days = 30
     def json_rss(self) -> dict[str, Any]:
         return {"peak_rss_mb": rnd(self.med(FULL, "process_rss_mb"), 1),
                 "peak_rss_in_process_mb": rnd(self.med(FULL, "peak_rss_mb"), 1),
-                "helper_rss_mb": rnd(self.med(FULL, "children_peak_rss_mb"), 1)}
+                "helper_rss_mb": rnd(self.med(FULL, "helper_peak_rss_mb"), 1)}
 
     def json_bodies(self) -> dict[str, Any]:
         return {"bodies_fetched": self.bodies,

@@ -30,6 +30,7 @@ RSS inside the process is VmHWM, reset before each part (``/proc/self/clear_refs
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -48,9 +49,30 @@ def scan_item() -> str:
     return f"BODY.PEEK{_header_section(SCAN_FIELDS)}"
 
 
-def _status(key: str) -> float:
-    text = open("/proc/self/status").read()
+def _status(key: str, pid: int | str = "self") -> float:
+    text = open(f"/proc/{pid}/status").read()
     return int(re.search(rf"{key}:\s+(\d+)", text).group(1)) / 1024  # type: ignore[union-attr]
+
+
+#: The helper process's own peak RSS (MB) in the cycle being timed: its VmHWM, read
+#: just before it is stopped. Not the kernel's ru_maxrss of a reaped child, which
+#: counts this process's RSS at the fork that made it.
+HELPER_PEAK = {"mb": 0.0}
+
+
+def _watch_helpers() -> None:
+    from thankful.adapters import helper_process
+
+    close = helper_process.HelperProcess.close
+
+    def watched(self: Any, *, kill: bool = False) -> None:
+        worker = self._worker
+        for process in worker.processes if worker is not None else ():
+            with contextlib.suppress(OSError, AttributeError):  # gone already
+                HELPER_PEAK["mb"] = max(HELPER_PEAK["mb"], _status("VmHWM", process.pid))
+        close(self, kill=kill)
+
+    helper_process.HelperProcess.close = watched  # type: ignore[method-assign]
 
 
 def _reset_peak() -> None:
@@ -77,6 +99,7 @@ def timed(name: str, fn: Any) -> Any:
     _talk(f"READY {name}")
     rss0 = _status("VmRSS")
     _reset_peak()
+    HELPER_PEAK["mb"] = 0.0
     cpu0 = _cpu()
     t0 = time.perf_counter()
     out = fn()
@@ -84,10 +107,8 @@ def timed(name: str, fn: Any) -> Any:
     info = {"name": name, "seconds": seconds, "cpu_s": _cpu() - cpu0, "rss_before_mb": rss0,
             "peak_rss_mb": _status("VmHWM"),
             # The helper process's (thankful.adapters.helper_process), apart: the figure
-            # above is this process's alone. The largest child reaped so far (this process
-            # runs one cycle at a time, and only a cycle starts children); 0: none ran.
-            "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            / 1024, **(out or {})}
+            # above is this process's alone; 0: none ran.
+            "helper_peak_rss_mb": HELPER_PEAK["mb"], **(out or {})}
     _talk("DONE " + json.dumps(info, default=str))
     return out
 
@@ -203,6 +224,7 @@ def cycles(spec: dict[str, Any]) -> None:
 
     os.umask(0o077)
     tlog.configure("warning")
+    _watch_helpers()
     cfg = load(Path(spec["config"]))
     now = datetime.fromisoformat(spec["now"])
     expected = {tuple(x) for x in spec.get("expected", [])}
