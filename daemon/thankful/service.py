@@ -520,9 +520,9 @@ class Cycle:
             hint = getattr(ms, "hint_bodies", None)
             if hint is not None:
                 hint(folder, [e.ident for e in candidates])
-            for (e, (_raw, big)), reading in helper.read_whole(to_read(), itemgetter(1),
-                                                              len(candidates)):
-                record(self._settle(acc, folder, e, big, reading))
+            for (e, _body), reading in helper.read_whole(to_read(), itemgetter(1),
+                                                         len(candidates)):
+                record(self._settle(acc, folder, e, reading))
         for key, n in (("headers_judged_by_helper", helper.judged),
                        ("messages_read_by_helper", helper.read)):
             if n:
@@ -591,8 +591,8 @@ class Cycle:
         """The span of time whose calendar events a cycle reads."""
         return self.now - CALENDAR_PAST, self.now + CALENDAR_AHEAD
 
-    def _settle(self, acc: AccountConfig, folder: str, e: Entry, big: bool,
-                reading: Reading) -> tuple[str, str, str]:
+    def _settle(self, acc: AccountConfig, folder: str, e: Entry, reading: Reading
+                ) -> tuple[str, str, str]:
         """Log and record what a message read whole says; the row to record."""
         from thankful.core.rules import Signal
 
@@ -602,7 +602,7 @@ class Cycle:
                         reason=f"could not be parsed: {reading.error}")
             self.result.bump("messages_skipped")
             return (ident, "error", reading.error)
-        if big:
+        if e.size > MAX_MESSAGE_BYTES:  # read by its headers alone (see to_read)
             self.result.bump("messages_headers_only")
             log.warning("message_headers_only", account=acc.name, folder=folder, ident=ident,
                         reason=f"{e.size / 1e6:.1f} MB is over the "
@@ -709,9 +709,9 @@ class Cycle:
         except (OSError, ValueError) as exc:
             log.warning("calendar_skipped", calendar=source, path=path, reason=str(exc))
             return
-        parsed = parse_calendar(data, default_tz=self.identity.timezone,
-                                window_start=self.now - CALENDAR_PAST,
-                                window_end=self.now + CALENDAR_AHEAD)
+        start, end = self._window()
+        parsed = parse_calendar(data, default_tz=self.identity.timezone, window_start=start,
+                                window_end=end)
         if parsed.problems:  # refused or partly unreadable: counted, each reason logged
             self.result.bump("calendars_with_problems")
         for problem in parsed.problems:

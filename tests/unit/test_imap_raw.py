@@ -227,10 +227,15 @@ def _server_answer(rng: random.Random) -> bytes:
                                      b"* 4 FETCH (FLAGS (\\Seen))\r\n", b"* 2 EXPUNGE\r\n"]))
     lines.append(rng.choice([b"T7 OK done\r\n", b"T7 NO [SERVERBUG] oops\r\n",
                              b"T7 BAD syntax\r\n", b"* BYE bye\r\n"]))
-    stream = b"".join(lines)
-    for _ in range(rng.choice([0, 0, 1, 3])):  # then garble it
+    return _garble(rng, b"".join(lines), rng.choice([0, 0, 1, 3]), line_breaks=True)
+
+
+def _garble(rng: random.Random, stream: bytes, times: int, *, line_breaks: bool) -> bytes:
+    """``stream`` cut, spliced with noise or holes (and, ``line_breaks``, stray CRLFs)
+    ``times`` times."""
+    for _ in range(times):
         i = rng.randrange(len(stream) + 1)
-        op = rng.randrange(4)
+        op = rng.randrange(4 if line_breaks else 3)
         if op == 0:
             stream = stream[:i]
         elif op == 1:
@@ -311,17 +316,7 @@ def _survey_answer(rng: random.Random) -> bytes:
                 b"* 9 FETCH (FLAGS (\\Seen))\r\n", b"* 9 FETCH (UID 7 RFC822.SIZE 1)\r\n"]))
     out.append(rng.choice([b"T7 OK done\r\n"] * 6 + [b"T7 NO [SERVERBUG] oops\r\n",
                                                      b"* BYE bye\r\n", b""]))
-    stream = b"".join(out)
-    for _ in range(rng.choice([0, 0, 0, 1, 2])):
-        i = rng.randrange(len(stream) + 1)
-        op = rng.randrange(3)
-        if op == 0:
-            stream = stream[:i]
-        elif op == 1:
-            stream = stream[:i] + bytes(rng.randrange(256) for _ in range(3)) + stream[i:]
-        else:
-            stream = stream[:i] + stream[i + rng.randrange(1, 9):]
-    return stream
+    return _garble(rng, b"".join(out), rng.choice([0, 0, 0, 1, 2]), line_breaks=False)
 
 
 def _messages(stream: bytes, usual: frozenset[bytes]) -> tuple[str, list[Fetched], int]:

@@ -35,6 +35,7 @@ from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import NamedTuple
 from typing import TypeVar
 
 from thankful.core.model import Identity
@@ -137,62 +138,57 @@ class HelperProcess:
         first, then the error; any other error comes out at once."""
         work = _TASKS[task]
         context = (self.identity, self.window)
-        # Oldest first: a chunk, its payloads' bytes, and its results (done here) or
-        # the worker's future.
-        queue: deque[tuple[list[T], int, list[Any] | Future[list[Any]]]] = deque()
+        # Oldest first: a chunk and its results (done here) or the worker's future.
+        queue: deque[tuple[_Part, list[Any] | Future[list[Any]]]] = deque()
         held = count = 0
         self._clean = False
         source = _Chunks(items, chunk, payload, _SIZES[task], chunk_bytes)
-        for part, size in source:
-            count += len(part)
-            held += size
-            while queue and _ready(queue[0][2]):
-                held -= queue[0][1]
-                yield from self._collect(task, payload, queue.popleft())
+        for part in source:
+            count += len(part.items)
+            held += part.size
+            while queue and _ready(queue[0][1]):
+                held -= queue[0][0].size
+                yield from self._collect(task, *queue.popleft())
             if self._worker is None and not self.failed and start_after is not None \
                     and count > start_after and _cores() > 1:
                 self._start()
-            payloads = [payload(item) for item in part]
             done: list[Any] | Future[list[Any]] | None = None
             if self._worker is not None and _in_hand(queue) < AHEAD:
                 try:
-                    done = self._worker.pool.submit(_run, task, payloads)
+                    done = self._worker.pool.submit(_run, task, part.payloads)
                 except Exception as exc:  # a pool that broke meanwhile: done here
                     self._give_up(exc)
-            queue.append((part, size, work(payloads, *context) if done is None else done))
+            queue.append((part, work(part.payloads, *context) if done is None else done))
             while queue and (len(queue) > WAITING or held > HELD_BYTES):
-                held -= queue[0][1]
-                yield from self._collect(task, payload, queue.popleft())
+                held -= queue[0][0].size
+                yield from self._collect(task, *queue.popleft())
         while queue:
-            yield from self._collect(task, payload, queue.popleft())
+            yield from self._collect(task, *queue.popleft())
         if source.error is not None:
             raise source.error
         self._clean = True
 
-    def _collect(self, task: str, payload: Callable[[T], Any],
-                 entry: tuple[list[T], int, list[Any] | Future[list[Any]]]
-                 ) -> Iterator[tuple[T, Any]]:
-        part, _size, done = entry
+    def _collect(self, task: str, part: _Part, done: list[Any] | Future[list[Any]]
+                 ) -> Iterator[tuple[Any, Any]]:
         if isinstance(done, list):
-            yield from zip(part, done, strict=True)
+            yield from zip(part.items, done, strict=True)
             return
         results: list[Any] | None = None
         if self._worker is not None:
             try:
                 results = done.result(timeout=STALL_S)
-                if len(results) != len(part):
-                    raise RuntimeError(f"{len(results)} results for {len(part)} items")
+                if len(results) != len(part.items):
+                    raise RuntimeError(f"{len(results)} results for {len(part.items)} items")
             except Exception as exc:  # done here, below
                 self._give_up(exc)
                 results = None
         if results is None:  # the worker failed: this chunk is done here
-            results = _TASKS[task]([payload(item) for item in part], self.identity,
-                                   self.window)
+            results = _TASKS[task](part.payloads, self.identity, self.window)
         elif task == "judge":
-            self.judged += len(part)
+            self.judged += len(part.items)
         else:
-            self.read += len(part)
-        yield from zip(part, results, strict=True)
+            self.read += len(part.items)
+        yield from zip(part.items, results, strict=True)
 
     def _start(self) -> None:
         try:
@@ -237,16 +233,24 @@ def _ready(done: list[Any] | Future[list[Any]]) -> bool:
     return isinstance(done, list) or done.done()
 
 
-def _in_hand(queue: deque[tuple[list[T], int, list[Any] | Future[list[Any]]]]) -> int:
+def _in_hand(queue: deque[tuple[_Part, list[Any] | Future[list[Any]]]]) -> int:
     """Chunks the worker has and has not finished."""
-    return sum(1 for _, _, done in queue if not isinstance(done, list) and not done.done())
+    return sum(1 for _, done in queue if not isinstance(done, list) and not done.done())
+
+
+class _Part(NamedTuple):
+    """A chunk: its items, their payloads, and the payloads' bytes."""
+
+    items: list[Any]
+    payloads: list[Any]
+    size: int
 
 
 class _Chunks:
-    """The items in lists of at most ``n`` (and, with ``max_bytes``, of payloads whose
-    bytes add up to at most that, or of one item), each with its payloads' bytes. An
-    error while the items are taken ends the lists (the items taken so far come
-    first) and is kept in :attr:`error`."""
+    """The items in chunks of at most ``n`` (and, with ``max_bytes``, of payloads whose
+    bytes add up to at most that, or of one item). An error while the items are taken
+    ends the chunks (the items taken so far come first) and is kept in
+    :attr:`error`."""
 
     def __init__(self, items: Iterable[T], n: int, payload: Callable[[T], Any],
                  size_of: Callable[[Any], int], max_bytes: int | None) -> None:
@@ -254,8 +258,9 @@ class _Chunks:
         self.size_of, self.max_bytes = size_of, max_bytes
         self.error: Exception | None = None
 
-    def __iter__(self) -> Iterator[tuple[list[Any], int]]:
-        part: list[Any] = []
+    def __iter__(self) -> Iterator[_Part]:
+        items: list[Any] = []
+        payloads: list[Any] = []
         size = 0
         it = iter(self.items)
         while True:
@@ -266,17 +271,19 @@ class _Chunks:
             except Exception as exc:  # the mailbox's error: raised after the rest
                 self.error = exc
                 break
-            grows = self.size_of(self.payload(item))
-            if self.max_bytes is not None and part and size + grows > self.max_bytes:
-                yield part, size
-                part, size = [], 0
-            part.append(item)
+            payload = self.payload(item)
+            grows = self.size_of(payload)
+            if self.max_bytes is not None and items and size + grows > self.max_bytes:
+                yield _Part(items, payloads, size)
+                items, payloads, size = [], [], 0
+            items.append(item)
+            payloads.append(payload)
             size += grows
-            if len(part) >= self.n:
-                yield part, size
-                part, size = [], 0
-        if part:
-            yield part, size
+            if len(items) >= self.n:
+                yield _Part(items, payloads, size)
+                items, payloads, size = [], [], 0
+        if items:
+            yield _Part(items, payloads, size)
 
 
 def _cores() -> int:
